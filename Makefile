@@ -1,0 +1,57 @@
+# bitsscore: a Splunk custom search command (chunked protocol v2) in Go.
+# `make demo` and `make test` are all a fresh machine needs (see README.md).
+
+GO          ?= go
+GOBIN       := $(shell $(GO) env GOPATH)/bin
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+BIN         := bin/bitsscore
+# Benchmarks: BENCH selects them, BENCHTIME sets how long each runs.
+BENCH       ?= .
+BENCHTIME   ?= 1s
+# Fuzzing: `make fuzz FUZZTIME=5m` runs every fuzz target for that long.
+FUZZTIME    ?= 30s
+
+.PHONY: all build package demo test lint bench fuzz clean
+
+all: build
+
+# The host's binary in bin/, so a checkout linked into $SPLUNK_HOME/etc/apps works.
+build:
+	$(GO) build -trimpath -o $(BIN) ./src/cmd/bitsscore
+
+# The release tarball, with every platform's binary, under dist/.
+package:
+	bash scripts/package.sh
+
+# The real command, through the real protocol, over the embedded sample.
+demo: build
+	$(GO) run ./src/cmd/bitsscore-demo -command $(BIN)
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK)
+	@unformatted=$$(gofmt -l src); if [ -n "$$unformatted" ]; then echo "gofmt -w needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+# Lint, then every test (fuzz seed corpora included) under the race detector,
+# against the built binary and the built package.
+test: build package lint
+	BITSSCORE_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 ./...
+
+bench: build
+	BITSSCORE_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench='$(BENCH)' -benchtime=$(BENCHTIME) -benchmem ./...
+
+# Runs each fuzz target for FUZZTIME; new crashers land in testdata/fuzz.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target"; \
+	    $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,32 @@
+// Package detect scores Windows events for BITS-job abuse (MITRE ATT&CK T1197).
+//
+// It knows nothing of Splunk's protocol: a Detector names the fields it reads
+// and writes, and turns one event's input values into output values. The
+// command package maps those names onto the columns of each chunk.
+package detect
+
+// Values are one field's values in one event. A nil (or empty) Values is a
+// null field: Splunk sends an absent field and an empty one alike, as an
+// empty CSV cell. One element is a single value; more are a multivalue field.
+type Values [][]byte
+
+// IsNull reports whether the field is null.
+func (v Values) IsNull() bool { return len(v) == 0 }
+
+// A Detector scores events.
+//
+// Inputs and Outputs are fixed for the Detector's lifetime. Score reads
+// in[i] as the values of Inputs()[i] and sets out[j] to the values of
+// Outputs()[j]; a nil out[j] writes a null (empty) field. Output values may
+// alias the input or the Detector's own buffers and are valid until the next
+// call to Score. A Detector is not safe for concurrent use: give each
+// goroutine its own.
+type Detector interface {
+	// Inputs names the fields Score reads: the command's required_fields.
+	Inputs() []string
+	// Outputs names the fields Score sets, in the order they are appended
+	// to a chunk that lacks them.
+	Outputs() []string
+	// Score computes the outputs of one event.
+	Score(in []Values, out []Values)
+}

@@ -1,0 +1,146 @@
+package scp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReadMessages(t *testing.T) {
+	stream := "chunked 1.0,20,0\n{\"action\":\"getinfo\"}" +
+		"chunked 1.0,37,10\n{\"action\":\"execute\",\"finished\":false}a,b\n1,\"2\n\"" +
+		"chunked  1.0 , 36 , 0 \n{\"action\":\"execute\",\"finished\":true}"
+	// One byte at a time: bodies arrive in pieces and must be read by count.
+	r := NewReader(iotest.OneByteReader(strings.NewReader(stream)))
+	var got []string
+	for {
+		msg, err := r.ReadMessage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(msg.Metadata)+"|"+string(msg.Body))
+	}
+	want := []string{
+		`{"action":"getinfo"}|`,
+		`{"action":"execute","finished":false}|a,b` + "\n1,\"2\n\"",
+		`{"action":"execute","finished":true}|`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+	if r.Offset() != int64(len(stream)) {
+		t.Errorf("Offset = %d, want %d", r.Offset(), len(stream))
+	}
+}
+
+func TestReadMessageErrors(t *testing.T) {
+	tests := []struct {
+		name, stream string
+		want         string
+		tooLarge     bool
+	}{
+		{"garbage", "hello world\n", "expected a header", false},
+		{"garbage without newline", strings.Repeat("x", 100000), "expected a header", false},
+		{"negative length", "chunked 1.0,-5,0\n", "expected a header", false},
+		{"huge length", "chunked 1.0,2,999999999999999\n{}", "over the limit", true},
+		{"too many digits", "chunked 1.0,2,9999999999999999999999\n{}", "expected a header", false},
+		{"header cut", "chunked 1.0,2", "inside a header", false},
+		{"body cut", "chunked 1.0,2,150\n{}abc", "body cut short", false},
+		{"metadata cut", "chunked 1.0,20,0\n{\"a\"", "metadata cut short", false},
+		{"version 2", "chunked 2.0,2,0\n{}", "expected a header", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewReader(strings.NewReader(tt.stream)).ReadMessage()
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want a *FormatError", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %q, want it to mention %q", err, tt.want)
+			}
+			if errors.Is(err, ErrTooLarge) != tt.tooLarge {
+				t.Errorf("errors.Is(err, ErrTooLarge) = %t, want %t", !tt.tooLarge, tt.tooLarge)
+			}
+		})
+	}
+}
+
+// A header that claims a huge body must not make the reader allocate it.
+func TestLyingHeaderAllocatesOnlyWhatArrives(t *testing.T) {
+	stream := "chunked 1.0,2,900000000\n{}short"
+	r := NewReader(strings.NewReader(stream))
+	_, err := r.ReadMessage()
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want io.ErrUnexpectedEOF", err)
+	}
+	if c := cap(r.body); c > 2*initialBodyAlloc {
+		t.Errorf("body buffer grew to %d bytes for 5 bytes received", c)
+	}
+}
+
+func TestStrictHeader(t *testing.T) {
+	for _, h := range []string{"chunked  1.0,2,0\n{}", "chunked 1.0, 2,0\n{}", "chunked 1.0,02,0\n{}", "chunked 1.0,2,0\r\n{}"} {
+		r := NewReader(strings.NewReader(h))
+		r.Strict = true
+		if _, err := r.ReadMessage(); err == nil {
+			t.Errorf("strict reader accepted %q", h)
+		}
+		if _, err := NewReader(strings.NewReader(h)).ReadMessage(); err != nil {
+			t.Errorf("lenient reader refused %q: %v", h, err)
+		}
+	}
+}
+
+func TestWriterRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	body := []byte("x\n\"a\r\nb\"\n")
+	if err := w.WriteMessage([]byte(`{"finished":true}`), body); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), "chunked 1.0,17,9\n{\"finished\":true}"+string(body); got != want {
+		t.Errorf("wrote %q, want %q", got, want)
+	}
+	r := NewReader(&buf)
+	r.Strict = true
+	msg, err := r.ReadMessage()
+	if err != nil || !bytes.Equal(msg.Body, body) {
+		t.Errorf("round trip: %q, %v", msg.Body, err)
+	}
+}
+
+func TestDecodeRequest(t *testing.T) {
+	req, err := DecodeRequest([]byte(`{"action":"getinfo","preview":false,"streaming_command_will_restart":false,"searchinfo":{"args":["mode=spl"],"raw_args":["mode=spl"],"dispatch_dir":"/d","sid":"1627357489.9","splunk_version":"8.2.1","command":"bitsscore","maxresultrows":50000,"earliest_time":"1627333200.250","latest_time":0}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	si := req.SearchInfo
+	if req.Action != ActionGetInfo || si == nil || si.MaxResultRows != "50000" || si.EarliestTime != "1627333200.250" || si.LatestTime != "0" || si.Args[0] != "mode=spl" {
+		t.Errorf("decoded %+v / %+v", req, si)
+	}
+	for _, bad := range []string{``, `[]`, `"x"`, `{"action":"frobnicate"}`, `{}`, `{"action":"execute"`, `{"action":"execute","finished":"yes"}`} {
+		if _, err := DecodeRequest([]byte(bad)); err == nil {
+			t.Errorf("DecodeRequest(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestErrorReply(t *testing.T) {
+	meta, err := json.Marshal(ErrorReply("bad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"finished":true,"error":"bad","inspector":{"messages":[["ERROR","bad"]]}}`; string(meta) != want {
+		t.Errorf("got %s, want %s", meta, want)
+	}
+}

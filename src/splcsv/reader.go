@@ -1,0 +1,236 @@
+package splcsv
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// A ParseError reports malformed CSV.
+type ParseError struct {
+	Line int // 1-based line of the body where the record starts
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("csv body, line %d: %s", e.Line, e.Msg) }
+
+// A Field is one cell of a record.
+type Field struct {
+	// Raw is the cell exactly as written, quotes included.
+	Raw []byte
+	// quoted is true when Raw is enclosed in quotes; escaped when it also
+	// holds a doubled quote, so its value differs from its inner bytes.
+	quoted, escaped bool
+}
+
+// Quoted reports whether the cell was enclosed in quotes.
+func (f Field) Quoted() bool { return f.quoted }
+
+// IsEmpty reports whether the value is empty, that is, the field is null.
+func (f Field) IsEmpty() bool { return len(f.Raw) == 0 || (f.quoted && len(f.Raw) == 2) }
+
+// AppendValue appends the cell's value to dst. For an unquoted cell, or a
+// quoted one without doubled quotes, the value is a sub-slice of Raw and
+// Value returns it without copying; AppendValue always copies.
+func (f Field) AppendValue(dst []byte) []byte {
+	if !f.quoted {
+		return append(dst, f.Raw...)
+	}
+	inner := f.Raw[1 : len(f.Raw)-1]
+	if !f.escaped {
+		return append(dst, inner...)
+	}
+	for len(inner) > 0 {
+		i := bytes.IndexByte(inner, '"')
+		if i < 0 {
+			return append(dst, inner...)
+		}
+		dst = append(dst, inner[:i+1]...)
+		inner = inner[i+2:] // skip the doubling quote
+	}
+	return dst
+}
+
+// Value returns the cell's value, decoding doubled quotes into scratch when
+// it must. It returns the (possibly grown) scratch buffer for reuse.
+func (f Field) Value(scratch []byte) (value, grown []byte) {
+	if !f.quoted {
+		return f.Raw, scratch
+	}
+	if !f.escaped {
+		return f.Raw[1 : len(f.Raw)-1], scratch
+	}
+	start := len(scratch)
+	scratch = f.AppendValue(scratch)
+	return scratch[start:len(scratch):len(scratch)], scratch
+}
+
+// A Reader reads the records of one CSV body.
+type Reader struct {
+	data   []byte
+	pos    int
+	line   int
+	header []string
+	fields []Field
+}
+
+// NewReader returns a Reader over body. It reads the header at once: Header
+// and the first error are available before the first call to Next.
+func NewReader(body []byte) *Reader {
+	r := &Reader{}
+	r.Reset(body)
+	return r
+}
+
+// Reset makes r read body, reusing its buffers.
+func (r *Reader) Reset(body []byte) {
+	r.data, r.pos, r.line = body, 0, 1
+	r.header = r.header[:0]
+	r.fields = r.fields[:0]
+}
+
+// ReadHeader reads the header row. An empty body has no header: it returns
+// nil, nil. Column names must be unique and non-empty.
+func (r *Reader) ReadHeader() ([]Field, error) {
+	if r.pos >= len(r.data) {
+		return nil, nil
+	}
+	line := r.line
+	fields, err := r.readRecord()
+	if err != nil {
+		return nil, err
+	}
+	r.header = r.header[:0]
+	seen := make(map[string]struct{}, len(fields))
+	for _, f := range fields {
+		name := string(f.AppendValue(nil))
+		if name == "" {
+			return nil, &ParseError{Line: line, Msg: "header has an empty column name"}
+		}
+		if _, dup := seen[name]; dup {
+			return nil, &ParseError{Line: line, Msg: fmt.Sprintf("header names column %q twice", name)}
+		}
+		seen[name] = struct{}{}
+		r.header = append(r.header, name)
+	}
+	return fields, nil
+}
+
+// Header returns the column names read by ReadHeader.
+func (r *Reader) Header() []string { return r.header }
+
+// Next reads the next record. It returns nil, nil at the end of the body.
+// The returned slice is reused by the next call. Every record must have as
+// many fields as the header. A blank line is skipped when the header has
+// several columns (it cannot be a record of them) and is a record with one
+// empty field when it has one.
+func (r *Reader) Next() ([]Field, error) {
+	for {
+		if r.pos >= len(r.data) {
+			return nil, nil
+		}
+		if len(r.header) > 1 {
+			if n := blankLine(r.data[r.pos:]); n > 0 {
+				r.pos += n
+				r.line++
+				continue
+			}
+		}
+		line := r.line
+		fields, err := r.readRecord()
+		if err != nil {
+			return nil, err
+		}
+		if len(fields) != len(r.header) {
+			return nil, &ParseError{Line: line, Msg: fmt.Sprintf("record has %d fields, the header has %d", len(fields), len(r.header))}
+		}
+		return fields, nil
+	}
+}
+
+// blankLine returns the length of the line terminator at the start of b, or 0.
+func blankLine(b []byte) int {
+	switch {
+	case len(b) >= 1 && b[0] == '\n':
+		return 1
+	case len(b) >= 2 && b[0] == '\r' && b[1] == '\n':
+		return 2
+	}
+	return 0
+}
+
+// readRecord scans one record starting at r.pos.
+func (r *Reader) readRecord() ([]Field, error) {
+	r.fields = r.fields[:0]
+	data := r.data
+	pos := r.pos
+	startLine := r.line
+	for {
+		if pos < len(data) && data[pos] == '"' {
+			// Quoted: find the closing quote, skipping doubled ones.
+			start := pos
+			pos++
+			escaped := false
+			for {
+				i := bytes.IndexByte(data[pos:], '"')
+				if i < 0 {
+					return nil, &ParseError{Line: startLine, Msg: "quoted field is never closed"}
+				}
+				r.line += bytes.Count(data[pos:pos+i], nl)
+				pos += i + 1
+				if pos < len(data) && data[pos] == '"' {
+					escaped = true
+					pos++
+					continue
+				}
+				break
+			}
+			r.fields = append(r.fields, Field{Raw: data[start:pos], quoted: true, escaped: escaped})
+			if pos < len(data) && data[pos] != ',' && data[pos] != '\n' && !(data[pos] == '\r' && pos+1 < len(data) && data[pos+1] == '\n') {
+				return nil, &ParseError{Line: r.line, Msg: fmt.Sprintf("unexpected %q after a closing quote", data[pos])}
+			}
+		} else {
+			// Unquoted: up to a comma or the end of the line. A lone "\r"
+			// is data; "\r\n" ends the record.
+			start := pos
+			i := indexCommaOrNewline(data[pos:])
+			if i < 0 {
+				pos = len(data)
+			} else {
+				pos += i
+			}
+			end := pos
+			if pos < len(data) && data[pos] == '\n' && end > start && data[end-1] == '\r' {
+				end--
+			}
+			r.fields = append(r.fields, Field{Raw: data[start:end]})
+		}
+		if pos >= len(data) {
+			r.pos = pos
+			return r.fields, nil
+		}
+		switch data[pos] {
+		case ',':
+			pos++
+		case '\r': // "\r\n" after a quoted field
+			pos++
+			fallthrough
+		case '\n':
+			pos++
+			r.line++
+			r.pos = pos
+			return r.fields, nil
+		}
+	}
+}
+
+var nl = []byte{'\n'}
+
+// indexCommaOrNewline returns the index of the first ',' or '\n' in b, or -1.
+func indexCommaOrNewline(b []byte) int {
+	for i, c := range b {
+		if c == ',' || c == '\n' {
+			return i
+		}
+	}
+	return -1
+}
