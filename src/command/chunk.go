@@ -1,0 +1,255 @@
+package command
+
+import (
+	"fmt"
+
+	"bitsscore/src/detect"
+	"bitsscore/src/splcsv"
+)
+
+// A chunkScorer turns the CSV body of one execute request into the body of
+// its reply: every record, in order, with the detector's outputs set.
+//
+// Fields the detector does not own are written back as the exact bytes
+// Splunk sent (Field.Raw): the command never re-encodes what it does not
+// change, so nothing it passes through can be altered, whatever it holds.
+type chunkScorer struct {
+	det     detect.Detector
+	inputs  []string
+	outputs []string
+	// aliasOf[k] is the input that output k overwrites (CommandLine and
+	// Image are both read and set), or -1.
+	aliasOf []int
+
+	r *splcsv.Reader
+	w *splcsv.Writer
+
+	// Per chunk: where each input and output lives in the header.
+	inCol, inMV   []int // column of input i and of its __mv_ companion, or -1
+	outCol, outMV []int // likewise for output k
+	role          []columnRole
+
+	in, out []detect.Values
+	scratch []byte // decoded values of the current record
+	cell    []byte // one encoded output cell
+}
+
+// columnRole says what to write in a column of the input header.
+type columnRole struct {
+	output int  // the output this column carries, or -1 to pass it through
+	mv     bool // the column is the output's __mv_ companion
+}
+
+func newChunkScorer(det detect.Detector) *chunkScorer {
+	s := &chunkScorer{
+		det:     det,
+		inputs:  det.Inputs(),
+		outputs: det.Outputs(),
+		r:       splcsv.NewReader(nil),
+		w:       splcsv.NewWriter(),
+	}
+	s.aliasOf = make([]int, len(s.outputs))
+	for k, name := range s.outputs {
+		s.aliasOf[k] = indexOf(s.inputs, name)
+	}
+	s.in = make([]detect.Values, len(s.inputs))
+	s.out = make([]detect.Values, len(s.outputs))
+	return s
+}
+
+// score scores one body and returns the reply body, valid until the next
+// call. An empty body gets an empty reply.
+func (s *chunkScorer) score(body []byte) ([]byte, error) {
+	s.r.Reset(body)
+	s.w.Reset()
+	header, err := s.r.ReadHeader()
+	if err != nil {
+		return nil, err
+	}
+	if header == nil {
+		return nil, nil
+	}
+	s.locate(s.r.Header())
+
+	for _, f := range header {
+		s.w.WriteRaw(f.Raw)
+	}
+	for k, name := range s.outputs {
+		if s.outCol[k] < 0 {
+			s.w.WriteString(name)
+		}
+	}
+	for k, name := range s.outputs {
+		if s.outMV[k] < 0 {
+			s.w.WriteString(splcsv.MultivaluePrefix + name)
+		}
+	}
+	s.w.EndRecord()
+
+	for {
+		fields, err := s.r.Next()
+		if err != nil {
+			return nil, err
+		}
+		if fields == nil {
+			break
+		}
+		if err := s.scoreRecord(fields); err != nil {
+			return nil, err
+		}
+	}
+	return s.w.Bytes(), nil
+}
+
+// locate finds the inputs and outputs in a chunk's header. Splunk may send
+// the columns in any order, and with or without __mv_ companions.
+func (s *chunkScorer) locate(names []string) {
+	col := make(map[string]int, len(names))
+	for j, name := range names {
+		col[name] = j
+	}
+	find := func(name string) int {
+		if j, ok := col[name]; ok {
+			return j
+		}
+		return -1
+	}
+	s.inCol, s.inMV = s.inCol[:0], s.inMV[:0]
+	for _, name := range s.inputs {
+		s.inCol = append(s.inCol, find(name))
+		s.inMV = append(s.inMV, find(splcsv.MultivaluePrefix+name))
+	}
+	s.outCol, s.outMV = s.outCol[:0], s.outMV[:0]
+	s.role = s.role[:0]
+	for range names {
+		s.role = append(s.role, columnRole{output: -1})
+	}
+	for k, name := range s.outputs {
+		j, m := find(name), find(splcsv.MultivaluePrefix+name)
+		s.outCol = append(s.outCol, j)
+		s.outMV = append(s.outMV, m)
+		if j >= 0 {
+			s.role[j] = columnRole{output: k}
+		}
+		if m >= 0 {
+			s.role[m] = columnRole{output: k, mv: true}
+		}
+	}
+}
+
+func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
+	s.scratch = s.scratch[:0]
+	for i := range s.inputs {
+		v, err := s.values(fields, s.inCol[i], s.inMV[i], s.in[i][:0])
+		if err != nil {
+			return fmt.Errorf("field %s: %w", s.inputs[i], err)
+		}
+		s.in[i] = v
+	}
+	for k := range s.out {
+		s.out[k] = nil
+	}
+	s.det.Score(s.in, s.out)
+
+	for j, f := range fields {
+		role := s.role[j]
+		switch {
+		case role.output < 0:
+			s.w.WriteRaw(f.Raw)
+		case role.mv:
+			s.writeMultivalue(role.output, fields)
+		default:
+			s.writeValue(role.output, fields)
+		}
+	}
+	for k := range s.outputs {
+		if s.outCol[k] < 0 {
+			s.writeValue(k, fields)
+		}
+	}
+	for k := range s.outputs {
+		if s.outMV[k] < 0 {
+			s.writeMultivalue(k, fields)
+		}
+	}
+	s.w.EndRecord()
+	return nil
+}
+
+// values decodes a field of the current record: a non-empty __mv_ cell wins
+// over the plain cell; an empty cell is null.
+func (s *chunkScorer) values(fields []splcsv.Field, col, mvCol int, dst detect.Values) (detect.Values, error) {
+	if mvCol >= 0 && !fields[mvCol].IsEmpty() {
+		var mv []byte
+		mv, s.scratch = fields[mvCol].Value(s.scratch)
+		var err error
+		dst, s.scratch, err = splcsv.DecodeMultivalue(mv, dst, s.scratch)
+		return dst, err
+	}
+	if col >= 0 && !fields[col].IsEmpty() {
+		var v []byte
+		v, s.scratch = fields[col].Value(s.scratch)
+		return append(dst, v), nil
+	}
+	return dst, nil
+}
+
+// passesThrough reports whether output k is exactly the input it overwrites
+// (coalesce returned the field itself): then the cells Splunk sent are
+// written back untouched, which is both exact and the cheapest path.
+func (s *chunkScorer) passesThrough(k int) bool {
+	i := s.aliasOf[k]
+	if i < 0 || s.inCol[i] < 0 {
+		return false
+	}
+	a, b := s.out[k], s.in[i]
+	if len(a) != len(b) || len(a) == 0 {
+		return false
+	}
+	for n := range a {
+		if len(a[n]) != len(b[n]) || (len(a[n]) > 0 && &a[n][0] != &b[n][0]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *chunkScorer) writeValue(k int, fields []splcsv.Field) {
+	if s.outCol[k] >= 0 && s.passesThrough(k) {
+		s.w.WriteRaw(fields[s.outCol[k]].Raw)
+		return
+	}
+	v := s.out[k]
+	switch len(v) {
+	case 0:
+		s.w.WriteRaw(nil)
+	case 1:
+		s.w.WriteField(v[0])
+	default:
+		s.cell = splcsv.AppendJoined(s.cell[:0], v)
+		s.w.WriteField(s.cell)
+	}
+}
+
+func (s *chunkScorer) writeMultivalue(k int, fields []splcsv.Field) {
+	if s.outMV[k] >= 0 && s.passesThrough(k) && s.inMV[s.aliasOf[k]] == s.outMV[k] {
+		s.w.WriteRaw(fields[s.outMV[k]].Raw)
+		return
+	}
+	v := s.out[k]
+	if len(v) < 2 {
+		s.w.WriteRaw(nil)
+		return
+	}
+	s.cell = splcsv.AppendMultivalue(s.cell[:0], v)
+	s.w.WriteField(s.cell)
+}
+
+func indexOf(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}

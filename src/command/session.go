@@ -1,0 +1,162 @@
+package command
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"bitsscore/src/detect"
+	"bitsscore/src/scp"
+)
+
+// Exit statuses of a protocol session.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the session failed; Splunk was told why when it could be
+)
+
+// A Session is one run of the command under splunkd: a getinfo exchange,
+// then one reply per execute request until splunkd closes the input.
+type Session struct {
+	in  *scp.Reader
+	out *scp.Writer
+	log *debugLog
+
+	// NewDetector builds the detector a configuration asks for. Tests and
+	// other front ends may replace it.
+	NewDetector func(Config) (detect.Detector, error)
+}
+
+// NewSession returns a session reading splunkd's requests from r and
+// writing replies to w.
+func NewSession(r io.Reader, w io.Writer) *Session {
+	return &Session{in: scp.NewReader(r), out: scp.NewWriter(w), NewDetector: NewDetector}
+}
+
+// errReported marks an error the session already told splunkd about.
+type errReported struct{ err error }
+
+func (e errReported) Error() string { return e.err.Error() }
+func (e errReported) Unwrap() error { return e.err }
+
+// Run runs the session to its end and returns the process's exit status.
+// Any failure, a panic included, becomes an error reply that Splunk shows
+// as an ERROR message, when the output is still there to take it.
+func (s *Session) Run() (status int) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.fail(fmt.Errorf("bitsscore: internal error: %v", p), debug.Stack())
+			status = ExitError
+		}
+		s.log.close()
+	}()
+	if err := s.run(); err != nil {
+		var reported errReported
+		if !errors.As(err, &reported) {
+			s.fail(err, nil)
+		}
+		return ExitError
+	}
+	return ExitOK
+}
+
+// fail sends err to splunkd as a fatal error reply. If the output is gone
+// there is no one left to tell, and the exit status says it.
+func (s *Session) fail(err error, stack []byte) {
+	s.log.printf("fatal: %v", err)
+	if stack != nil {
+		s.log.printf("%s", stack)
+	}
+	meta, _ := json.Marshal(scp.ErrorReply(err.Error()))
+	_ = s.out.WriteMessage(meta, nil)
+}
+
+func (s *Session) run() error {
+	msg, err := s.in.ReadMessage()
+	if err == io.EOF {
+		return nil // started and stopped without a word: nothing to do
+	}
+	if err != nil {
+		return err
+	}
+	req, err := scp.DecodeRequest(msg.Metadata)
+	if err != nil {
+		return fmt.Errorf("bitsscore: %v", err)
+	}
+	if req.Action != scp.ActionGetInfo {
+		return fmt.Errorf("bitsscore: protocol error: the first request is %q; splunkd must send getinfo first", req.Action)
+	}
+	if len(msg.Body) > 0 {
+		return fmt.Errorf("bitsscore: protocol error: the getinfo request carries a %d-byte body; it must be empty", len(msg.Body))
+	}
+	info := req.SearchInfo
+	if info == nil {
+		info = &scp.SearchInfo{}
+	}
+	cfg, err := ParseArgs(info.Args)
+	if err != nil {
+		return err
+	}
+	if cfg.Debug {
+		s.log = openDebugLog(info.DispatchDir)
+		s.log.printf("getinfo: splunk %s, sid %s, args %q", info.SplunkVersion, info.SID, info.Args)
+	}
+	det, err := s.NewDetector(cfg)
+	if err != nil {
+		return err
+	}
+	scorer := newChunkScorer(det)
+	required := det.Inputs()
+	if cfg.Raw {
+		required = []string{"_raw"}
+	}
+	meta, err := json.Marshal(scp.GetInfoReply{Type: "streaming", RequiredFields: required})
+	if err != nil {
+		return err
+	}
+	if err := s.out.WriteMessage(meta, nil); err != nil {
+		return errReported{fmt.Errorf("writing the getinfo reply: %w", err)}
+	}
+
+	for chunk := 0; ; chunk++ {
+		msg, err := s.in.ReadMessage()
+		if err == io.EOF {
+			s.log.printf("end of input after %d chunks", chunk)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("bitsscore: reading chunk %d: %v", chunk+1, err)
+		}
+		req, err := scp.DecodeRequest(msg.Metadata)
+		if err != nil {
+			return fmt.Errorf("bitsscore: chunk %d: %v", chunk+1, err)
+		}
+		if req.Action != scp.ActionExecute {
+			return fmt.Errorf("bitsscore: protocol error: chunk %d is a second %q request", chunk+1, req.Action)
+		}
+		body, err := scorer.score(msg.Body)
+		if err != nil {
+			return fmt.Errorf("bitsscore: chunk %d: %v", chunk+1, err)
+		}
+		if err := s.out.WriteMessage(finishedMeta(req.Finished), body); err != nil {
+			return errReported{fmt.Errorf("writing the reply to chunk %d: %w", chunk+1, err)}
+		}
+		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk+1, len(msg.Body), len(body), req.Finished)
+	}
+}
+
+var (
+	finishedTrue  = []byte(`{"finished":true}`)
+	finishedFalse = []byte(`{"finished":false}`)
+)
+
+// finishedMeta is the metadata of an execute reply: the request's finished
+// flag echoed, as the protocol requires.
+func finishedMeta(finished bool) []byte {
+	if finished {
+		return finishedTrue
+	}
+	return finishedFalse
+}
