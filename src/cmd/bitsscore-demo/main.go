@@ -1,0 +1,216 @@
+// Command bitsscore-demo runs the real bitsscore binary the way Splunk does,
+// over an embedded sample of events, and prints what the detection's saved
+// search shows an analyst.
+//
+// The sample holds the Atomic Red Team T1197 tests, the false positives the
+// rule's authors name, evasions the original SPL misses, ordinary processes
+// and Bits-Client events. Like splunkd, the demo sends each chunk only the
+// fields the command requires plus _chunked_idx, merges the replies back
+// into the events, then applies the SPL's where, sort and table.
+package main
+
+import (
+	_ "embed"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"bitsscore/src/scp"
+	"bitsscore/src/splunkd"
+)
+
+//go:embed sample.csv
+var sample []byte
+
+func main() {
+	command := flag.String("command", "bin/bitsscore", "the bitsscore binary to run")
+	chunkSize := flag.Int("chunk-size", 8, "events per execute chunk")
+	events := flag.String("events", "", "a CSV file of events to use instead of the embedded sample")
+	flag.Parse()
+	if err := run(os.Stdout, *command, *events, *chunkSize); err != nil {
+		fmt.Fprintln(os.Stderr, "bitsscore-demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out io.Writer, command, eventsFile string, chunkSize int) error {
+	data := sample
+	if eventsFile != "" {
+		var err error
+		if data, err = os.ReadFile(eventsFile); err != nil {
+			return err
+		}
+	}
+	events, err := splunkd.DecodeTable(data)
+	if err != nil {
+		return fmt.Errorf("events: %v", err)
+	}
+	if chunkSize < 1 {
+		return fmt.Errorf("chunk size must be at least 1")
+	}
+
+	s, err := splunkd.Start(command)
+	if err != nil {
+		return err
+	}
+	info, err := s.GetInfo(scp.SearchInfo{Command: "bitsscore", SID: "demo", SplunkVersion: "9.2.1", App: "bitsscore", DispatchDir: os.TempDir()})
+	if err != nil {
+		return err
+	}
+	chunks := 0
+	for from := 0; from < len(events.Rows); from += chunkSize {
+		to := min(from+chunkSize, len(events.Rows))
+		reply, err := s.Execute(splunkd.Project(events, info.RequiredFields, from, to), false)
+		if err != nil {
+			return err
+		}
+		if err := splunkd.Merge(events, from, reply.Table); err != nil {
+			return err
+		}
+		chunks++
+	}
+	// The 8.x ending: a header-only chunk with finished=true.
+	if _, err := s.Execute(splunkd.Project(events, info.RequiredFields, 0, 0), true); err != nil {
+		return err
+	}
+	exit, err := s.Wait()
+	if err != nil {
+		return err
+	}
+	if exit.Code != 0 {
+		return fmt.Errorf("bitsscore ended with %s", exit)
+	}
+
+	fmt.Fprintf(out, "bitsscore scored %d events in %d chunks through the chunked protocol (required_fields: %s).\n\n",
+		len(events.Rows), chunks+1, strings.Join(info.RequiredFields, ", "))
+	shown, hidden := where(events)
+	sortRows(events, shown)
+	fmt.Fprintf(out, "What the saved search shows: %d events where (IsBitsAdmin=1 OR IsPowerShell=1) AND SuspicionScore >= 1,\nsorted by SuspicionScore, then _time, descending.\n\n", len(shown))
+	printTable(out, events, shown)
+	if len(hidden) > 0 {
+		fmt.Fprintf(out, "\nNot shown (%d): the where clause drops them.\n", len(hidden))
+		cells := [][]string{{"_time", "host", "sourcetype", "EventCode", "Image", "IsBitsAdmin", "IsPowerShell", "SuspicionScore", "sample note"}}
+		for _, r := range hidden {
+			cells = append(cells, []string{when(events.Get(r, "_time")), events.Get(r, "host"), short(events.Get(r, "sourcetype"), 40),
+				events.Get(r, "EventCode"), orDash(base(events.Get(r, "Image"))), events.Get(r, "IsBitsAdmin"), events.Get(r, "IsPowerShell"),
+				events.Get(r, "SuspicionScore"), events.Get(r, "note")})
+		}
+		widths := columnWidths(cells)
+		for _, row := range cells {
+			printRow(out, widths, row)
+		}
+	}
+	return nil
+}
+
+// where applies the SPL's where clause.
+func where(t *splunkd.Table) (shown, hidden []int) {
+	for r := range t.Rows {
+		score, _ := strconv.Atoi(t.Get(r, "SuspicionScore"))
+		if (t.Get(r, "IsBitsAdmin") == "1" || t.Get(r, "IsPowerShell") == "1") && score >= 1 {
+			shown = append(shown, r)
+		} else {
+			hidden = append(hidden, r)
+		}
+	}
+	return shown, hidden
+}
+
+// sortRows applies `sort - SuspicionScore, - _time`.
+func sortRows(t *splunkd.Table, rows []int) {
+	num := func(r int, f string) float64 { v, _ := strconv.ParseFloat(t.Get(r, f), 64); return v }
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if sa, sb := num(a, "SuspicionScore"), num(b, "SuspicionScore"); sa != sb {
+			return sa > sb
+		}
+		return num(a, "_time") > num(b, "_time")
+	})
+}
+
+// printTable prints the SPL's table columns: the short ones as a table row,
+// the long ones (paths and command lines) on the lines below it.
+func printTable(out io.Writer, t *splunkd.Table, rows []int) {
+	header := []string{"_time", "host", "User", "HasNotify", "HasTransfer", "HasReset", "SuspiciousDest", "SuspiciousExt", "ExternalDownload", "SuspicionScore"}
+	cells := [][]string{header}
+	for _, r := range rows {
+		line := []string{when(t.Get(r, "_time"))}
+		for _, f := range header[1:] {
+			line = append(line, orDash(t.Get(r, f)))
+		}
+		cells = append(cells, line)
+	}
+	widths := columnWidths(cells)
+	printRow(out, widths, header)
+	for i, r := range rows {
+		printRow(out, widths, cells[i+1])
+		for _, f := range []string{"Image", "CommandLine", "ParentImage", "ParentCommandLine"} {
+			fmt.Fprintf(out, "      %-18s %s\n", f+":", orDash(oneLine(t.Get(r, f))))
+		}
+		if note := t.Get(r, "note"); note != "" {
+			fmt.Fprintf(out, "      %-18s %s\n", "(sample)", note)
+		}
+	}
+}
+
+func columnWidths(cells [][]string) []int {
+	widths := make([]int, len(cells[0]))
+	for _, row := range cells {
+		for c, v := range row {
+			widths[c] = max(widths[c], utf8.RuneCountInString(v))
+		}
+	}
+	return widths
+}
+
+func printRow(out io.Writer, widths []int, row []string) {
+	var b strings.Builder
+	b.WriteString(" ")
+	for c, v := range row {
+		b.WriteString(" ")
+		b.WriteString(v)
+		if c < len(row)-1 {
+			b.WriteString(strings.Repeat(" ", widths[c]-utf8.RuneCountInString(v)+1))
+		}
+	}
+	fmt.Fprintln(out, b.String())
+}
+
+func when(epoch string) string {
+	f, err := strconv.ParseFloat(epoch, 64)
+	if err != nil {
+		return epoch
+	}
+	return time.Unix(int64(f), 0).UTC().Format("2006-01-02 15:04:05Z")
+}
+
+func base(path string) string {
+	if i := strings.LastIndexAny(path, `\/`); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+func oneLine(s string) string {
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
+}
+
+func short(s string, n int) string {
+	if len(s) > n {
+		return s[:n-3] + "..."
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
