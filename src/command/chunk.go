@@ -28,6 +28,12 @@ type chunkScorer struct {
 	inCol, inMV   []int // column of input i and of its __mv_ companion, or -1
 	outCol, outMV []int // likewise for output k
 	role          []columnRole
+	// present lists the outputs that already have a column in the chunk.
+	// When each of them passes through, a record is copied whole.
+	present []int
+	// copyable is false when some present output can never pass through
+	// (a column the detector sets but does not read, such as IsBitsAdmin).
+	copyable bool
 
 	in, out []detect.Values
 	scratch []byte // decoded values of the current record
@@ -63,14 +69,32 @@ func (s *chunkScorer) score(body []byte) ([]byte, error) {
 	s.r.Reset(body)
 	s.w.Reset()
 	header, err := s.r.ReadHeader()
-	if err != nil {
+	if err != nil || header == nil {
 		return nil, err
 	}
-	if header == nil {
-		return nil, nil
-	}
 	s.locate(s.r.Header())
+	s.writeHeader(header)
+	if err := s.scoreRecords(); err != nil {
+		return nil, err
+	}
+	return s.w.Bytes(), nil
+}
 
+// scoreRun scores a run of whole records of a chunk whose header another
+// scorer read, and returns the records' reply, valid until the next call.
+func (s *chunkScorer) scoreRun(run []byte, header []string) ([]byte, error) {
+	s.r.ResetRecords(run, header)
+	s.w.Reset()
+	s.locate(header)
+	if err := s.scoreRecords(); err != nil {
+		return nil, err
+	}
+	return s.w.Bytes(), nil
+}
+
+// writeHeader writes the reply's header: the chunk's columns as Splunk
+// sent them, then the outputs the chunk lacks, then their __mv_ companions.
+func (s *chunkScorer) writeHeader(header []splcsv.Field) {
 	for _, f := range header {
 		s.w.WriteRaw(f.Raw)
 	}
@@ -85,20 +109,21 @@ func (s *chunkScorer) score(body []byte) ([]byte, error) {
 		}
 	}
 	s.w.EndRecord()
+}
 
+func (s *chunkScorer) scoreRecords() error {
 	for {
 		fields, err := s.r.Next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if fields == nil {
-			break
+			return nil
 		}
 		if err := s.scoreRecord(fields); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return s.w.Bytes(), nil
 }
 
 // locate finds the inputs and outputs in a chunk's header. Splunk may send
@@ -124,6 +149,7 @@ func (s *chunkScorer) locate(names []string) {
 	for range names {
 		s.role = append(s.role, columnRole{output: -1})
 	}
+	s.present, s.copyable = s.present[:0], true
 	for k, name := range s.outputs {
 		j, m := find(name), find(splcsv.MultivaluePrefix+name)
 		s.outCol = append(s.outCol, j)
@@ -133,6 +159,10 @@ func (s *chunkScorer) locate(names []string) {
 		}
 		if m >= 0 {
 			s.role[m] = columnRole{output: k, mv: true}
+		}
+		if j >= 0 || m >= 0 {
+			s.present = append(s.present, k)
+			s.copyable = s.copyable && s.aliasOf[k] >= 0
 		}
 	}
 }
@@ -151,16 +181,12 @@ func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 	}
 	s.det.Score(s.in, s.out)
 
-	for j, f := range fields {
-		role := s.role[j]
-		switch {
-		case role.output < 0:
-			s.w.WriteRaw(f.Raw)
-		case role.mv:
-			s.writeMultivalue(role.output, fields)
-		default:
-			s.writeValue(role.output, fields)
-		}
+	if s.recordPassesThrough() {
+		// Nothing in the record changes: copy it in one piece and append
+		// the new cells. This is the common case, and the fast one.
+		s.w.WriteRaw(s.r.Record())
+	} else {
+		s.writeCells(fields)
 	}
 	for k := range s.outputs {
 		if s.outCol[k] < 0 {
@@ -174,6 +200,33 @@ func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 	}
 	s.w.EndRecord()
 	return nil
+}
+
+func (s *chunkScorer) recordPassesThrough() bool {
+	if !s.copyable {
+		return false
+	}
+	for _, k := range s.present {
+		if !s.passesThrough(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeCells writes the record's cells one by one, setting the outputs.
+func (s *chunkScorer) writeCells(fields []splcsv.Field) {
+	for j, f := range fields {
+		role := s.role[j]
+		switch {
+		case role.output < 0:
+			s.w.WriteRaw(f.Raw)
+		case role.mv:
+			s.writeMultivalue(role.output, fields)
+		default:
+			s.writeValue(role.output, fields)
+		}
+	}
 }
 
 // values decodes a field of the current record: a non-empty __mv_ cell wins
@@ -195,15 +248,20 @@ func (s *chunkScorer) values(fields []splcsv.Field, col, mvCol int, dst detect.V
 }
 
 // passesThrough reports whether output k is exactly the input it overwrites
-// (coalesce returned the field itself): then the cells Splunk sent are
-// written back untouched, which is both exact and the cheapest path.
+// (coalesce returned the field itself, or a null input stays empty): then
+// the cells Splunk sent are written back untouched, which is both exact and
+// the cheapest path.
 func (s *chunkScorer) passesThrough(k int) bool {
 	i := s.aliasOf[k]
-	if i < 0 || s.inCol[i] < 0 {
+	if i < 0 {
 		return false
 	}
 	a, b := s.out[k], s.in[i]
-	if len(a) != len(b) || len(a) == 0 {
+	if len(b) == 0 {
+		// A null input: its cells are empty, and so is an empty output.
+		return len(a) == 0 || (len(a) == 1 && len(a[0]) == 0)
+	}
+	if len(a) != len(b) {
 		return false
 	}
 	for n := range a {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 
 	"bitsscore/src/detect"
@@ -107,7 +108,17 @@ func (s *Session) run() error {
 	if err != nil {
 		return err
 	}
-	scorer := newChunkScorer(det)
+	// Each worker needs its own detector; the first call has vouched for
+	// the configuration, so later ones cannot fail differently.
+	unused := det
+	scorer := newParallelScorer(func() detect.Detector {
+		if d := unused; d != nil {
+			unused = nil
+			return d
+		}
+		d, _ := s.NewDetector(cfg)
+		return d
+	}, scoringWorkers())
 	required := det.Inputs()
 	if cfg.Raw {
 		required = []string{"_raw"}
@@ -140,11 +151,23 @@ func (s *Session) run() error {
 		if err != nil {
 			return fmt.Errorf("bitsscore: chunk %d: %v", chunk+1, err)
 		}
-		if err := s.out.WriteMessage(finishedMeta(req.Finished), body); err != nil {
+		if err := s.out.WriteMessageParts(finishedMeta(req.Finished), body...); err != nil {
 			return errReported{fmt.Errorf("writing the reply to chunk %d: %w", chunk+1, err)}
 		}
-		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk+1, len(msg.Body), len(body), req.Finished)
+		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk+1, len(msg.Body), partsLen(body), req.Finished)
 	}
+}
+
+// scoringWorkers is how many cores one chunk may use. An indexer runs many
+// searches at once, so a command takes a few cores for large chunks, not all.
+func scoringWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
+func partsLen(parts [][]byte) int {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	return n
 }
 
 var (

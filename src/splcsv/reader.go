@@ -71,6 +71,8 @@ type Reader struct {
 	line   int
 	header []string
 	fields []Field
+	// record is the span of the last record read, without its line end.
+	recStart, recEnd int
 }
 
 // NewReader returns a Reader over body. It reads the header at once: Header
@@ -85,6 +87,15 @@ func NewReader(body []byte) *Reader {
 func (r *Reader) Reset(body []byte) {
 	r.data, r.pos, r.line = body, 0, 1
 	r.header = r.header[:0]
+	r.fields = r.fields[:0]
+}
+
+// ResetRecords makes r read records from body, a run of whole records
+// without a header row, as columns of header (as returned by Header, and
+// not modified). It lets several Readers share one chunk.
+func (r *Reader) ResetRecords(body []byte, header []string) {
+	r.data, r.pos, r.line = body, 0, 1
+	r.header = append(r.header[:0], header...)
 	r.fields = r.fields[:0]
 }
 
@@ -115,8 +126,16 @@ func (r *Reader) ReadHeader() ([]Field, error) {
 	return fields, nil
 }
 
+// Record returns the exact bytes of the last record read by Next or
+// ReadHeader, without its line end. A command that changes no cell of a
+// record can copy it whole instead of cell by cell.
+func (r *Reader) Record() []byte { return r.data[r.recStart:r.recEnd] }
+
 // Header returns the column names read by ReadHeader.
 func (r *Reader) Header() []string { return r.header }
+
+// Offset returns the byte offset in the body of the next record.
+func (r *Reader) Offset() int { return r.pos }
 
 // Next reads the next record. It returns nil, nil at the end of the body.
 // The returned slice is reused by the next call. Every record must have as
@@ -164,7 +183,9 @@ func (r *Reader) readRecord() ([]Field, error) {
 	data := r.data
 	pos := r.pos
 	startLine := r.line
+	r.recStart = pos
 	for {
+		var end int // where this field's raw bytes end
 		if pos < len(data) && data[pos] == '"' {
 			// Quoted: find the closing quote, skipping doubled ones.
 			start := pos
@@ -184,7 +205,8 @@ func (r *Reader) readRecord() ([]Field, error) {
 				}
 				break
 			}
-			r.fields = append(r.fields, Field{Raw: data[start:pos], quoted: true, escaped: escaped})
+			end = pos
+			r.fields = append(r.fields, Field{Raw: data[start:end], quoted: true, escaped: escaped})
 			if pos < len(data) && data[pos] != ',' && data[pos] != '\n' && !(data[pos] == '\r' && pos+1 < len(data) && data[pos+1] == '\n') {
 				return nil, &ParseError{Line: r.line, Msg: fmt.Sprintf("unexpected %q after a closing quote", data[pos])}
 			}
@@ -198,28 +220,27 @@ func (r *Reader) readRecord() ([]Field, error) {
 			} else {
 				pos += i
 			}
-			end := pos
+			end = pos
 			if pos < len(data) && data[pos] == '\n' && end > start && data[end-1] == '\r' {
 				end--
 			}
 			r.fields = append(r.fields, Field{Raw: data[start:end]})
 		}
 		if pos >= len(data) {
-			r.pos = pos
+			r.pos, r.recEnd = pos, end
 			return r.fields, nil
 		}
 		switch data[pos] {
 		case ',':
 			pos++
-		case '\r': // "\r\n" after a quoted field
+			continue
+		case '\r': // the "\r" of "\r\n" after a quoted field
 			pos++
-			fallthrough
-		case '\n':
-			pos++
-			r.line++
-			r.pos = pos
-			return r.fields, nil
 		}
+		// data[pos] is the '\n' that ends the record.
+		r.pos, r.recEnd = pos+1, end
+		r.line++
+		return r.fields, nil
 	}
 }
 
@@ -230,6 +251,30 @@ func indexCommaOrNewline(b []byte) int {
 	for i, c := range b {
 		if c == ',' || c == '\n' {
 			return i
+		}
+	}
+	return -1
+}
+
+// RecordBoundary returns the offset of the first record start at or after
+// from, found by quote parity: a "\n" ends a record when an even number of
+// quotes precede it, since quoted fields open and close with one quote and
+// escape with two. It returns -1 when there is none.
+//
+// Parity is exact for well-formed CSV. A stray quote in an unquoted field
+// (which Reader tolerates) can mislead it; a caller that splits a body here
+// must check that the part before the boundary parses cleanly, which it
+// does exactly when the boundary is real.
+func RecordBoundary(body []byte, start, from int) int {
+	inQuotes := bytes.Count(body[start:from], []byte{'"'})%2 == 1
+	for i := from; i < len(body); i++ {
+		switch body[i] {
+		case '"':
+			inQuotes = !inQuotes
+		case '\n':
+			if !inQuotes {
+				return i + 1
+			}
 		}
 	}
 	return -1

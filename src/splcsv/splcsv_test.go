@@ -232,3 +232,29 @@ func TestMultivalue(t *testing.T) {
 		}
 	}
 }
+
+// Record is the exact bytes of each record, without its line end.
+func TestRecord(t *testing.T) {
+	body := "a,b\r\n1,\"x\r\ny\"\r\n2,\"q\"\n3,\r\n4,z"
+	r := NewReader([]byte(body))
+	if _, err := r.ReadHeader(); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(r.Record()); got != "a,b" {
+		t.Errorf("header record = %q", got)
+	}
+	var got []string
+	for {
+		f, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == nil {
+			break
+		}
+		got = append(got, string(r.Record()))
+	}
+	if diff := cmp.Diff([]string{"1,\"x\r\ny\"", "2,\"q\"", "3,", "4,z"}, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
