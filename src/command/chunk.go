@@ -5,6 +5,7 @@ import (
 
 	"bitsscore/src/detect"
 	"bitsscore/src/splcsv"
+	"bitsscore/src/winevent"
 )
 
 // A chunkScorer turns the CSV body of one execute request into the body of
@@ -38,6 +39,14 @@ type chunkScorer struct {
 	in, out []detect.Values
 	scratch []byte // decoded values of the current record
 	cell    []byte // one encoded output cell
+
+	// fromRaw (raw=t) takes the inputs from each record's _raw, Windows
+	// event XML, where the add-ons that extract them are not installed.
+	fromRaw bool
+	rawCol  int
+	// inFromColumns is true when the current record's inputs were decoded
+	// from its own cells, so an unchanged output can reuse those cells.
+	inFromColumns bool
 }
 
 // columnRole says what to write in a column of the input header.
@@ -149,6 +158,7 @@ func (s *chunkScorer) locate(names []string) {
 	for range names {
 		s.role = append(s.role, columnRole{output: -1})
 	}
+	s.rawCol = find("_raw")
 	s.present, s.copyable = s.present[:0], true
 	for k, name := range s.outputs {
 		j, m := find(name), find(splcsv.MultivaluePrefix+name)
@@ -169,6 +179,43 @@ func (s *chunkScorer) locate(names []string) {
 
 func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 	s.scratch = s.scratch[:0]
+	s.inFromColumns = !s.fromRaw || !s.valuesFromRaw(fields)
+	if s.inFromColumns {
+		if err := s.valuesFromColumns(fields); err != nil {
+			return err
+		}
+	}
+	for k := range s.out {
+		s.out[k] = nil
+	}
+	s.det.Score(s.in, s.out)
+	return s.writeRecord(fields)
+}
+
+// valuesFromRaw extracts the inputs from the record's _raw as Splunk's
+// Windows and Sysmon add-ons would. It reports false, leaving the inputs to
+// the columns, when _raw is absent or not Windows event XML: the search may
+// mix event types, and those events keep their extracted fields.
+func (s *chunkScorer) valuesFromRaw(fields []splcsv.Field) bool {
+	if s.rawCol < 0 || fields[s.rawCol].IsEmpty() {
+		return false
+	}
+	var raw []byte
+	raw, s.scratch = fields[s.rawCol].Value(s.scratch)
+	ev, err := winevent.ParseXML(raw)
+	if err != nil {
+		return false
+	}
+	for i, name := range s.inputs {
+		s.in[i] = s.in[i][:0]
+		for _, v := range ev.Fields[name] {
+			s.in[i] = append(s.in[i], []byte(v))
+		}
+	}
+	return true
+}
+
+func (s *chunkScorer) valuesFromColumns(fields []splcsv.Field) error {
 	for i := range s.inputs {
 		v, err := s.values(fields, s.inCol[i], s.inMV[i], s.in[i][:0])
 		if err != nil {
@@ -176,11 +223,10 @@ func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 		}
 		s.in[i] = v
 	}
-	for k := range s.out {
-		s.out[k] = nil
-	}
-	s.det.Score(s.in, s.out)
+	return nil
+}
 
+func (s *chunkScorer) writeRecord(fields []splcsv.Field) error {
 	if s.recordPassesThrough() {
 		// Nothing in the record changes: copy it in one piece and append
 		// the new cells. This is the common case, and the fast one.
@@ -253,7 +299,7 @@ func (s *chunkScorer) values(fields []splcsv.Field, col, mvCol int, dst detect.V
 // the cheapest path.
 func (s *chunkScorer) passesThrough(k int) bool {
 	i := s.aliasOf[k]
-	if i < 0 {
+	if i < 0 || !s.inFromColumns {
 		return false
 	}
 	a, b := s.out[k], s.in[i]

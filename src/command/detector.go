@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/detect/hardened"
 )
 
 // NewDetector builds the detector a configuration asks for.
@@ -11,6 +12,8 @@ func NewDetector(cfg Config) (detect.Detector, error) {
 	switch cfg.Mode {
 	case ModeSPL:
 		return detect.NewSPL(), nil
+	case ModeHardened:
+		return hardened.New(nil), nil
 	}
-	return nil, fmt.Errorf("bitsscore: mode=%s is not available in this build. Syntax: %s", cfg.Mode, Syntax)
+	return nil, fmt.Errorf("bitsscore: mode=%s is not a mode. Syntax: %s", cfg.Mode, Syntax)
 }

@@ -1,6 +1,8 @@
 package command
 
 import (
+	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -26,6 +28,23 @@ type parallelScorer struct {
 	scorers []*chunkScorer
 	parts   [][]byte
 	errs    []error
+	panics  []*runPanic // per run, a recovered panic
+}
+
+// A runPanic is a panic recovered in one run of a parallel scoring, with
+// the stack where it happened, carried to the session's goroutine.
+type runPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *runPanic) Error() string { return fmt.Sprint(p.value) }
+
+// capturePanic, deferred, records a panic of its goroutine in *dst.
+func capturePanic(dst **runPanic) {
+	if v := recover(); v != nil {
+		*dst = &runPanic{value: v, stack: debug.Stack()}
+	}
 }
 
 func newParallelScorer(newDetector func() detect.Detector, workers int) *parallelScorer {
@@ -34,7 +53,15 @@ func newParallelScorer(newDetector func() detect.Detector, workers int) *paralle
 		p.scorers = append(p.scorers, newChunkScorer(newDetector()))
 	}
 	p.errs = make([]error, len(p.scorers))
+	p.panics = make([]*runPanic, len(p.scorers))
 	return p
+}
+
+// readRaw makes every worker take its inputs from _raw (raw=t).
+func (p *parallelScorer) readRaw() {
+	for _, s := range p.scorers {
+		s.fromRaw = true
+	}
 }
 
 // score returns the reply body as parts to be sent in order; they are
@@ -83,14 +110,27 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer capturePanic(&p.panics[i])
 			p.parts[i+1], p.errs[i] = p.scorers[i].scoreRun(run, names)
 		}()
 	}
 	// The first run writes after the header in the same buffer.
-	first.r.ResetRecords(body[cuts[0]:cuts[1]], names)
-	p.errs[0] = first.scoreRecords()
-	p.parts[0], p.parts[1] = nil, first.w.Bytes()
+	func() {
+		defer capturePanic(&p.panics[0])
+		first.r.ResetRecords(body[cuts[0]:cuts[1]], names)
+		p.errs[0] = first.scoreRecords()
+		p.parts[0], p.parts[1] = nil, first.w.Bytes()
+	}()
 	wg.Wait()
+	// A panic left in a worker kills the process without a word to
+	// splunkd; raised again here, once every run is done, it reaches
+	// Session.Run, which reports it.
+	for i, pv := range p.panics {
+		if pv != nil {
+			p.panics[i] = nil
+			panic(pv)
+		}
+	}
 	for i := 0; i < runs; i++ {
 		if p.errs[i] != nil {
 			return p.sequential(body)

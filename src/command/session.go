@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"slices"
 
 	"bitsscore/src/detect"
 	"bitsscore/src/scp"
@@ -48,7 +49,11 @@ func (e errReported) Unwrap() error { return e.err }
 func (s *Session) Run() (status int) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.fail(fmt.Errorf("bitsscore: internal error: %v", p), debug.Stack())
+			stack := debug.Stack()
+			if rp, ok := p.(*runPanic); ok {
+				stack = rp.stack // where it happened, not where it was raised again
+			}
+			s.fail(fmt.Errorf("bitsscore: internal error: %v", p), stack)
 			status = ExitError
 		}
 		s.log.close()
@@ -121,7 +126,8 @@ func (s *Session) run() error {
 	}, scoringWorkers())
 	required := det.Inputs()
 	if cfg.Raw {
-		required = []string{"_raw"}
+		scorer.readRaw()
+		required = append(slices.Clone(required), "_raw")
 	}
 	meta, err := json.Marshal(scp.GetInfoReply{Type: "streaming", RequiredFields: required})
 	if err != nil {

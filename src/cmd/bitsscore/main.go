@@ -2,7 +2,8 @@
 // that scores Windows events for BITS-job abuse (MITRE ATT&CK T1197).
 //
 // Splunk starts it with no arguments: that is protocol mode, speaking on
-// stdin and stdout.
+// stdin and stdout. With arguments it is a command-line tool: `bitsscore
+// help` lists what it can do.
 package main
 
 import (
@@ -10,10 +11,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"bitsscore/src/cli"
 	"bitsscore/src/command"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		os.Exit(cli.Main(os.Args[1:], cli.OSEnv()))
+	}
 	// Without this a write to a closed stdout kills the process with
 	// SIGPIPE; with it the write fails and the session ends with a status.
 	signal.Ignore(syscall.SIGPIPE)
