@@ -224,19 +224,32 @@ func checkEnterpriseSecurity(t *testing.T, s *confStanza) {
 		errorf("action.risk.param._risk is not a JSON list of risk objects: %v", err)
 		return
 	}
-	wantObjects := map[string]string{"host": "system", "User": "user"}
+	// Every detection names the host as a system and a user field as a user;
+	// the user field differs by data source (User in Sysmon, a coalesced
+	// user in the hardened search), so it is accepted when the search's
+	// results carry it.
+	hasSystemHost, userField := false, ""
 	for _, r := range risks {
 		if r.RiskObjectField == "" {
 			continue // a threat object
 		}
-		if want, ok := wantObjects[r.RiskObjectField]; ok && r.RiskObjectType == want {
-			delete(wantObjects, r.RiskObjectField)
+		switch {
+		case r.RiskObjectField == "host" && r.RiskObjectType == "system":
+			hasSystemHost = true
+		case r.RiskObjectType == "user":
+			userField = r.RiskObjectField
 		}
 		if r.RiskScore == nil || *r.RiskScore <= 0 || *r.RiskScore > 100 {
 			errorf("risk object %s has no risk_score in 1-100", r.RiskObjectField)
 		}
 	}
-	for field, typ := range wantObjects {
-		errorf("action.risk.param._risk lacks %s as a %s risk object", field, typ)
+	if !hasSystemHost {
+		errorf("action.risk.param._risk lacks host as a system risk object")
+	}
+	switch search := get("search"); {
+	case userField == "":
+		errorf("action.risk.param._risk lacks a user risk object")
+	case !regexp.MustCompile(`\| *table\b[^|]*\b` + regexp.QuoteMeta(userField) + `\b`).MatchString(search):
+		errorf("the user risk object %s is not a column of the search's table", userField)
 	}
 }

@@ -246,3 +246,31 @@ func TestReplayFailures(t *testing.T) {
 		t.Errorf("no command: status %d, want 2", r.status)
 	}
 }
+
+// A customer's known-good list lowers its own tool's events below the
+// alert, and a broken list is refused with its line.
+func TestScoreKnownGood(t *testing.T) {
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events.csv")
+	os.WriteFile(events, []byte("_time,host,EventCode,Image,ParentImage,CommandLine,User\n"+
+		`1700000000,pkg01,1,C:\Windows\System32\bitsadmin.exe,C:\corp\packager\pkgagent.exe,"bitsadmin /transfer pkg https://packages.corp.example/agent.exe C:\ProgramData\Corp\agent.exe",CORP\svc_pkg`+"\n"), 0o644)
+	r := run(t, "", "score", "--mode", "hardened", "--format", "json", events)
+	if r.status != 1 {
+		t.Fatalf("without the list: status %d, want 1 (it alerts)\n%s%s", r.status, r.stdout, r.stderr)
+	}
+	list := filepath.Join(dir, "known.csv")
+	os.WriteFile(list, []byte("id,process,parent,host,destination,user,description\n"+
+		`corp_packager,,*\corp\packager\pkgagent.exe,packages.corp.example,,,"Corp packager"`+"\n"), 0o644)
+	r = run(t, "", "score", "--mode", "hardened", "--format", "json", "--known-good", list, events)
+	if r.status != 0 {
+		t.Fatalf("with the list: status %d, want 0\n%s%s", r.status, r.stdout, r.stderr)
+	}
+	if obj := jsonLines(t, r.stdout)[0]; !strings.Contains(fmt.Sprint(obj["Indicators"]), "known_good:corp_packager") {
+		t.Errorf("Indicators = %v, want known_good:corp_packager", obj["Indicators"])
+	}
+	os.WriteFile(list, []byte("id,process,parent,host,destination,user,description\nwindows_update,,x,,,,dup\n"), 0o644)
+	r = run(t, "", "score", "--mode", "hardened", "--known-good", list, events)
+	if r.status != 2 || !strings.Contains(r.stderr, "line 2") {
+		t.Errorf("broken list: status %d, stderr %q; want 2 and the line", r.status, r.stderr)
+	}
+}

@@ -31,6 +31,7 @@ func score(args []string, env Env) int {
 	}
 	format := fs.String("format", defaultFormat, "output: table, csv or json (JSON lines); table on a terminal, csv otherwise")
 	alertsOnly := fs.Bool("alerts-only", false, "print only the events that alert")
+	knownGood := fs.String("known-good", "", "hardened mode: a known-good list (CSV, as lookups/bitsscore_known_good_local.csv) merged over the shipped one")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: %s
 
@@ -54,9 +55,19 @@ Options:
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
-	det, err := command.NewDetector(command.Config{Mode: *mode})
-	if err != nil {
+	if *mode != command.ModeSPL && *mode != command.ModeHardened {
 		fmt.Fprintf(env.Stderr, "bitsscore score: %s is not a mode: use --mode spl or --mode hardened\n", *mode)
+		return ExitUsage
+	}
+	if *knownGood != "" {
+		if _, err := os.Stat(*knownGood); err != nil {
+			fmt.Fprintf(env.Stderr, "bitsscore score: --known-good: %v\n", err)
+			return ExitUsage
+		}
+	}
+	det, err := command.NewDetector(command.Config{Mode: *mode, KnownGoodFile: *knownGood})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "bitsscore score: %v\n", strings.TrimPrefix(err.Error(), "bitsscore: "))
 		return ExitUsage
 	}
 	var out eventWriter

@@ -20,6 +20,10 @@ type Config struct {
 	Mode  string // ModeSPL or ModeHardened
 	Raw   bool   // read the event fields from _raw (XmlWinEventLog) instead of extracted fields
 	Debug bool   // write a diagnostic log into the job's dispatch directory
+	// KnownGoodFile is the customer's known-good list merged over the
+	// shipped one in hardened mode; absent is fine. Not a search argument:
+	// the session finds it in the app, the command line takes a flag.
+	KnownGoodFile string
 }
 
 // ParseArgs parses searchinfo.args: name=value pairs, split at the first
