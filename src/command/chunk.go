@@ -29,6 +29,9 @@ type chunkScorer struct {
 	inCol, inMV   []int // column of input i and of its __mv_ companion, or -1
 	outCol, outMV []int // likewise for output k
 	role          []columnRole
+	// appendValue and appendMV list the outputs whose cells are appended
+	// to each record, because the chunk lacks their columns.
+	appendValue, appendMV []int
 	// present lists the outputs that already have a column in the chunk.
 	// When each of them passes through, a record is copied whole.
 	present []int
@@ -159,6 +162,7 @@ func (s *chunkScorer) locate(names []string) {
 		s.role = append(s.role, columnRole{output: -1})
 	}
 	s.rawCol = find("_raw")
+	s.appendValue, s.appendMV = s.appendValue[:0], s.appendMV[:0]
 	s.present, s.copyable = s.present[:0], true
 	for k, name := range s.outputs {
 		j, m := find(name), find(splcsv.MultivaluePrefix+name)
@@ -169,6 +173,12 @@ func (s *chunkScorer) locate(names []string) {
 		}
 		if m >= 0 {
 			s.role[m] = columnRole{output: k, mv: true}
+		}
+		if j < 0 {
+			s.appendValue = append(s.appendValue, k)
+		}
+		if m < 0 {
+			s.appendMV = append(s.appendMV, k)
 		}
 		if j >= 0 || m >= 0 {
 			s.present = append(s.present, k)
@@ -234,16 +244,21 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) error {
 	} else {
 		s.writeCells(fields)
 	}
-	for k := range s.outputs {
-		if s.outCol[k] < 0 {
-			s.writeValue(k, fields)
-		}
+	for _, k := range s.appendValue {
+		s.writeValue(k, fields)
 	}
-	for k := range s.outputs {
-		if s.outMV[k] < 0 {
-			s.writeMultivalue(k, fields)
+	// A single value's __mv_ cell is empty: write runs of them at once.
+	empty := 0
+	for _, k := range s.appendMV {
+		if len(s.out[k]) < 2 {
+			empty++
+			continue
 		}
+		s.w.WriteEmpty(empty)
+		empty = 0
+		s.writeMultivalue(k, fields)
 	}
+	s.w.WriteEmpty(empty)
 	s.w.EndRecord()
 	return nil
 }

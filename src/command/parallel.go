@@ -100,9 +100,13 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 	first.writeHeader(header)
 	p.parts = append(p.parts, first.w.Bytes())
 	runs := len(cuts) - 1
+	// Every slot exists before any worker starts: appending while they
+	// write could move the slice under them and drop a run's reply.
+	for range runs {
+		p.parts = append(p.parts, nil)
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < runs; i++ {
-		p.parts = append(p.parts, nil)
 		run := body[cuts[i]:cuts[i+1]]
 		if i == 0 {
 			continue // scored below, on this goroutine

@@ -106,4 +106,3 @@ func pipeSession(b *testing.B, bin string, stream []byte) time.Duration {
 	}
 	return elapsed
 }
-

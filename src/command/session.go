@@ -85,7 +85,7 @@ func (s *Session) run() error {
 		return nil // started and stopped without a word: nothing to do
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("bitsscore: reading the first request: %v", err)
 	}
 	req, err := scp.DecodeRequest(msg.Metadata)
 	if err != nil {
@@ -105,6 +105,7 @@ func (s *Session) run() error {
 	if err != nil {
 		return err
 	}
+	cfg.KnownGoodFile = localKnownGoodPath()
 	if cfg.Debug {
 		s.log = openDebugLog(info.DispatchDir)
 		s.log.printf("getinfo: splunk %s, sid %s, args %q", info.SplunkVersion, info.SID, info.Args)

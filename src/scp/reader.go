@@ -2,6 +2,7 @@ package scp
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -79,24 +80,9 @@ func (r *Reader) Offset() int64 { return r.offset }
 // underlying read error.
 func (r *Reader) ReadMessage() (Message, error) {
 	start := r.offset
-	line, err := r.br.ReadSlice('\n')
-	r.offset += int64(len(line))
-	switch {
-	case err == io.EOF && len(line) == 0:
-		return Message{}, io.EOF
-	case err == io.EOF:
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("input ends inside a header: %q", clip(line)), Err: io.ErrUnexpectedEOF}
-	case err == bufio.ErrBufferFull || (err == nil && len(line) > maxHeaderLine):
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("expected a header like \"chunked 1.0,<metadata length>,<body length>\", got %q", clip(line))}
-	case err != nil:
+	metaLen, bodyLen, err := r.readHeader()
+	if err != nil {
 		return Message{}, err
-	}
-	metaLen, bodyLen, ok := parseHeader(line)
-	if ok && r.Strict && !isCanonicalHeader(line, metaLen, bodyLen) {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("header %q is not canonical (want \"chunked 1.0,%d,%d\\n\")", clip(line), metaLen, bodyLen)}
-	}
-	if !ok {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("expected a header like \"chunked 1.0,<metadata length>,<body length>\", got %q", clip(line))}
 	}
 	maxMeta, maxBody := r.limits()
 	if metaLen > int64(maxMeta) {
@@ -106,10 +92,10 @@ func (r *Reader) ReadMessage() (Message, error) {
 		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("body length %d is over the limit of %d bytes", bodyLen, maxBody), Err: ErrTooLarge}
 	}
 	if r.meta, err = r.readN(r.meta, int(metaLen)); err != nil {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("metadata cut short (declared %d bytes)", metaLen), Err: err}
+		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("metadata cut short (declared %d bytes), %d arrived", metaLen, len(r.meta)), Err: err}
 	}
 	if r.body, err = r.readN(r.body, int(bodyLen)); err != nil {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("body cut short (declared %d bytes)", bodyLen), Err: err}
+		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("body cut short (declared %d bytes), %d arrived", bodyLen, len(r.body)), Err: err}
 	}
 	return Message{Metadata: r.meta, Body: r.body}, nil
 }
@@ -150,31 +136,74 @@ func (r *Reader) readN(buf []byte, n int) ([]byte, error) {
 	return buf, nil
 }
 
-// parseHeader parses "chunked 1.0,<m>,<b>\n" leniently, as the reference
-// implementations do: `chunked\s+1.0\s*,\s*(\d+)\s*,\s*(\d+)\s*\n`.
-func parseHeader(line []byte) (metaLen, bodyLen int64, ok bool) {
-	p := headerParser{s: line}
-	if !p.literal("chunked") || !p.spaces(1) || !p.literal("1.0") {
-		return 0, 0, false
+// readHeader reads a header and returns the lengths it declares. It judges
+// the bytes as they arrive rather than waiting for a newline: input that
+// cannot begin a header is refused at once, because a confused peer may
+// never send the newline and the session would hang on it; and no header
+// is longer than maxHeaderLine.
+func (r *Reader) readHeader() (metaLen, bodyLen int64, err error) {
+	start := r.offset
+	for need := 1; ; {
+		_, readErr := r.br.Peek(need) // blocks until need bytes are buffered
+		// Everything buffered, up to a header's length, without blocking.
+		seen, _ := r.br.Peek(min(r.br.Buffered(), maxHeaderLine))
+		if i := bytes.IndexByte(seen, '\n'); i >= 0 {
+			seen = seen[:i+1]
+		}
+		h := scanHeader(seen)
+		switch {
+		case h.complete:
+			if r.Strict && !isCanonicalHeader(seen, h.metaLen, h.bodyLen) {
+				return 0, 0, &FormatError{Offset: start, Msg: fmt.Sprintf("header %q is not canonical (want \"chunked 1.0,%d,%d\\n\")", clip(seen), h.metaLen, h.bodyLen)}
+			}
+			r.br.Discard(len(seen))
+			r.offset += int64(len(seen))
+			return h.metaLen, h.bodyLen, nil
+		case h.problem != "":
+			return 0, 0, &FormatError{Offset: start, Msg: fmt.Sprintf("expected a header like \"chunked 1.0,<metadata length>,<body length>\", got %q: %s", clip(seen), h.problem)}
+		case len(seen) >= maxHeaderLine:
+			return 0, 0, &FormatError{Offset: start, Msg: fmt.Sprintf("expected a header like \"chunked 1.0,<metadata length>,<body length>\", got %d bytes without a newline: %q", len(seen), clip(seen))}
+		case readErr == io.EOF && len(seen) == 0:
+			return 0, 0, io.EOF
+		case readErr == io.EOF:
+			return 0, 0, &FormatError{Offset: start, Msg: fmt.Sprintf("input ends inside a header: %q", clip(seen)), Err: io.ErrUnexpectedEOF}
+		case readErr != nil:
+			return 0, 0, readErr
+		}
+		need = len(seen) + 1
 	}
-	p.spaces(0)
-	if !p.literal(",") {
-		return 0, 0, false
+}
+
+// A headerScan is what scanHeader makes of the start of a header.
+type headerScan struct {
+	metaLen, bodyLen int64
+	complete         bool   // the bytes are a whole header, "\n" included
+	problem          string // why the bytes cannot begin a header; "" while they still may
+}
+
+// scanHeader parses "chunked 1.0,<m>,<b>\n" leniently, as the reference
+// implementation does (`chunked\s+1.0\s*,\s*(\d+)\s*,\s*(\d+)\s*\n` on one
+// line), from b: bytes up to and including the first "\n", or all the bytes
+// that have arrived when no "\n" has. Bytes that stop parsing at their very
+// end are an incomplete header, not a bad one.
+func scanHeader(b []byte) headerScan {
+	var h headerScan
+	p := headerParser{s: b}
+	if p.literal("chunked") && p.spaces(1) && p.literal("1.0") &&
+		p.spaces(0) && p.literal(",") && p.spaces(0) && p.number(&h.metaLen) &&
+		p.spaces(0) && p.literal(",") && p.spaces(0) && p.number(&h.bodyLen) &&
+		p.spaces(0) && p.literal("\n") {
+		h.complete = true
+		return h
 	}
-	p.spaces(0)
-	if metaLen, ok = p.number(); !ok {
-		return 0, 0, false
+	if p.i == len(b) && !bytes.HasSuffix(b, []byte{'\n'}) {
+		return h // a header so far: wait for the rest
 	}
-	p.spaces(0)
-	if !p.literal(",") {
-		return 0, 0, false
+	h.problem = p.problem
+	if h.problem == "" {
+		h.problem = fmt.Sprintf("unexpected %q at byte %d", b[p.i:p.i+1], p.i)
 	}
-	p.spaces(0)
-	if bodyLen, ok = p.number(); !ok {
-		return 0, 0, false
-	}
-	p.spaces(0) // also consumes "\r" and the final "\n", which \s covers
-	return metaLen, bodyLen, p.i == len(p.s) && p.s[len(p.s)-1] == '\n'
+	return h
 }
 
 func isCanonicalHeader(line []byte, metaLen, bodyLen int64) bool {
@@ -182,24 +211,48 @@ func isCanonicalHeader(line []byte, metaLen, bodyLen int64) bool {
 	return string(line) == string(want)
 }
 
+// A headerParser consumes a header from the left. A step that fails leaves
+// i where parsing stopped: at len(s) when the bytes ran out.
 type headerParser struct {
-	s []byte
-	i int
+	s       []byte
+	i       int
+	problem string // set by a step that can say more than "unexpected byte"
 }
 
 func (p *headerParser) literal(lit string) bool {
-	if len(p.s)-p.i < len(lit) || string(p.s[p.i:p.i+len(lit)]) != lit {
+	rest := p.s[p.i:]
+	if len(rest) < len(lit) {
+		if string(rest) == lit[:len(rest)] {
+			p.i = len(p.s) // a prefix of lit: the rest may follow
+		} else {
+			p.i += mismatch(rest, lit)
+		}
+		return false
+	}
+	if string(rest[:len(lit)]) != lit {
+		p.i += mismatch(rest, lit)
 		return false
 	}
 	p.i += len(lit)
 	return true
 }
 
+// mismatch returns the index of the first byte of b that differs from lit.
+func mismatch(b []byte, lit string) int {
+	i := 0
+	for i < len(b) && i < len(lit) && b[i] == lit[i] {
+		i++
+	}
+	return i
+}
+
+// spaces consumes the spaces \s stands for, except "\n", which only ends
+// the header.
 func (p *headerParser) spaces(atLeast int) bool {
 	n := 0
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
-		case ' ', '\t', '\r', '\n', '\v', '\f':
+		case ' ', '\t', '\r', '\v', '\f':
 			p.i++
 			n++
 			continue
@@ -209,20 +262,24 @@ func (p *headerParser) spaces(atLeast int) bool {
 	return n >= atLeast
 }
 
-// number parses decimal digits; more than 18 of them is refused rather than
-// overflowing (no real length comes close).
-func (p *headerParser) number() (int64, bool) {
-	var n int64
+// number parses decimal digits into n; more than 18 of them is refused
+// rather than overflowing (no real length comes close).
+func (p *headerParser) number(n *int64) bool {
+	*n = 0
 	digits := 0
 	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
 		if digits == 18 {
-			return 0, false
+			p.problem = "a length has more than 18 digits"
+			return false
 		}
-		n = n*10 + int64(p.s[p.i]-'0')
+		*n = *n*10 + int64(p.s[p.i]-'0')
 		p.i++
 		digits++
 	}
-	return n, digits > 0
+	if digits == 0 && p.i < len(p.s) && p.s[p.i] == '-' {
+		p.problem = "a length is negative"
+	}
+	return digits > 0
 }
 
 func clip(b []byte) []byte {

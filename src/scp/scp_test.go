@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -50,9 +51,13 @@ func TestReadMessageErrors(t *testing.T) {
 	}{
 		{"garbage", "hello world\n", "expected a header", false},
 		{"garbage without newline", strings.Repeat("x", 100000), "expected a header", false},
-		{"negative length", "chunked 1.0,-5,0\n", "expected a header", false},
+		{"garbage at once", "hello", "expected a header", false},
+		{"negative length", "chunked 1.0,-5,0\n", "a length is negative", false},
+		{"negative body length", "chunked 1.0,2,-1\n{}", "a length is negative", false},
+		{"header too long", "chunked 1.0," + strings.Repeat(" ", 200) + "2,0\n{}", "without a newline", false},
+		{"newline inside the header", "chunked\n1.0,2,0\n{}", "expected a header", false},
 		{"huge length", "chunked 1.0,2,999999999999999\n{}", "over the limit", true},
-		{"too many digits", "chunked 1.0,2,9999999999999999999999\n{}", "expected a header", false},
+		{"too many digits", "chunked 1.0,2,9999999999999999999999\n{}", "more than 18 digits", false},
 		{"header cut", "chunked 1.0,2", "inside a header", false},
 		{"body cut", "chunked 1.0,2,150\n{}abc", "body cut short", false},
 		{"metadata cut", "chunked 1.0,20,0\n{\"a\"", "metadata cut short", false},
@@ -85,6 +90,48 @@ func TestLyingHeaderAllocatesOnlyWhatArrives(t *testing.T) {
 	}
 	if c := cap(r.body); c > 2*initialBodyAlloc {
 		t.Errorf("body buffer grew to %d bytes for 5 bytes received", c)
+	}
+}
+
+// Bytes that cannot begin a header are refused as soon as they arrive: a
+// peer that sends garbage without a newline, and keeps the pipe open, must
+// not hang the session.
+func TestGarbageRefusedWithoutNewline(t *testing.T) {
+	for _, garbage := range []string{"GET / HTTP/1.1", "chunked 2", "chunked 1.0,x", "chunked 1.0,5,-"} {
+		t.Run(garbage, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go pw.Write([]byte(garbage))
+			done := make(chan error, 1)
+			go func() {
+				_, err := NewReader(pr).ReadMessage()
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				var fe *FormatError
+				if !errors.As(err, &fe) || !strings.Contains(err.Error(), "expected a header") {
+					t.Errorf("err = %v, want a FormatError about the header", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("ReadMessage waited for a newline after bytes that cannot begin a header")
+			}
+		})
+	}
+}
+
+// A valid header that arrives in pieces is waited for, not refused.
+func TestHeaderInPieces(t *testing.T) {
+	pr, pw := io.Pipe()
+	go func() {
+		for _, piece := range []string{"c", "hunked ", "1", ".0,", "2", "0", ",0", " \r", "\n", `{"action":"getinfo"}`} {
+			pw.Write([]byte(piece))
+		}
+		pw.Close()
+	}()
+	msg, err := NewReader(pr).ReadMessage()
+	if err != nil || string(msg.Metadata) != `{"action":"getinfo"}` {
+		t.Errorf("ReadMessage = %q, %v", msg.Metadata, err)
 	}
 }
 

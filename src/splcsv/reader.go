@@ -68,7 +68,6 @@ func (f Field) Value(scratch []byte) (value, grown []byte) {
 type Reader struct {
 	data   []byte
 	pos    int
-	line   int
 	header []string
 	fields []Field
 	// record is the span of the last record read, without its line end.
@@ -85,7 +84,7 @@ func NewReader(body []byte) *Reader {
 
 // Reset makes r read body, reusing its buffers.
 func (r *Reader) Reset(body []byte) {
-	r.data, r.pos, r.line = body, 0, 1
+	r.data, r.pos = body, 0
 	r.header = r.header[:0]
 	r.fields = r.fields[:0]
 }
@@ -94,7 +93,7 @@ func (r *Reader) Reset(body []byte) {
 // without a header row, as columns of header (as returned by Header, and
 // not modified). It lets several Readers share one chunk.
 func (r *Reader) ResetRecords(body []byte, header []string) {
-	r.data, r.pos, r.line = body, 0, 1
+	r.data, r.pos = body, 0
 	r.header = append(r.header[:0], header...)
 	r.fields = r.fields[:0]
 }
@@ -105,7 +104,7 @@ func (r *Reader) ReadHeader() ([]Field, error) {
 	if r.pos >= len(r.data) {
 		return nil, nil
 	}
-	line := r.line
+	start := r.pos
 	fields, err := r.readRecord()
 	if err != nil {
 		return nil, err
@@ -115,15 +114,22 @@ func (r *Reader) ReadHeader() ([]Field, error) {
 	for _, f := range fields {
 		name := string(f.AppendValue(nil))
 		if name == "" {
-			return nil, &ParseError{Line: line, Msg: "header has an empty column name"}
+			return nil, &ParseError{Line: r.lineAt(start), Msg: "header has an empty column name"}
 		}
 		if _, dup := seen[name]; dup {
-			return nil, &ParseError{Line: line, Msg: fmt.Sprintf("header names column %q twice", name)}
+			return nil, &ParseError{Line: r.lineAt(start), Msg: fmt.Sprintf("header names column %q twice", name)}
 		}
 		seen[name] = struct{}{}
 		r.header = append(r.header, name)
 	}
 	return fields, nil
+}
+
+// lineAt returns the 1-based line of the body at offset. Lines are counted
+// only for error messages, never while scanning: counting the newlines in
+// every quoted value would cost a second pass over the data.
+func (r *Reader) lineAt(offset int) int {
+	return 1 + bytes.Count(r.data[:offset], nl)
 }
 
 // Record returns the exact bytes of the last record read by Next or
@@ -150,17 +156,16 @@ func (r *Reader) Next() ([]Field, error) {
 		if len(r.header) > 1 {
 			if n := blankLine(r.data[r.pos:]); n > 0 {
 				r.pos += n
-				r.line++
 				continue
 			}
 		}
-		line := r.line
+		start := r.pos
 		fields, err := r.readRecord()
 		if err != nil {
 			return nil, err
 		}
 		if len(fields) != len(r.header) {
-			return nil, &ParseError{Line: line, Msg: fmt.Sprintf("record has %d fields, the header has %d", len(fields), len(r.header))}
+			return nil, &ParseError{Line: r.lineAt(start), Msg: fmt.Sprintf("record has %d fields, the header has %d", len(fields), len(r.header))}
 		}
 		return fields, nil
 	}
@@ -182,7 +187,6 @@ func (r *Reader) readRecord() ([]Field, error) {
 	r.fields = r.fields[:0]
 	data := r.data
 	pos := r.pos
-	startLine := r.line
 	r.recStart = pos
 	for {
 		var end int // where this field's raw bytes end
@@ -194,9 +198,8 @@ func (r *Reader) readRecord() ([]Field, error) {
 			for {
 				i := bytes.IndexByte(data[pos:], '"')
 				if i < 0 {
-					return nil, &ParseError{Line: startLine, Msg: "quoted field is never closed"}
+					return nil, &ParseError{Line: r.lineAt(r.recStart), Msg: "quoted field is never closed"}
 				}
-				r.line += bytes.Count(data[pos:pos+i], nl)
 				pos += i + 1
 				if pos < len(data) && data[pos] == '"' {
 					escaped = true
@@ -208,11 +211,14 @@ func (r *Reader) readRecord() ([]Field, error) {
 			end = pos
 			r.fields = append(r.fields, Field{Raw: data[start:end], quoted: true, escaped: escaped})
 			if pos < len(data) && data[pos] != ',' && data[pos] != '\n' && !(data[pos] == '\r' && pos+1 < len(data) && data[pos+1] == '\n') {
-				return nil, &ParseError{Line: r.line, Msg: fmt.Sprintf("unexpected %q after a closing quote", data[pos])}
+				return nil, &ParseError{Line: r.lineAt(pos), Msg: fmt.Sprintf("unexpected %q after a closing quote", data[pos])}
 			}
 		} else {
 			// Unquoted: up to a comma or the end of the line. A lone "\r"
-			// is data; "\r\n" ends the record.
+			// is data, but "\r"s that end the line (before its "\n" or
+			// the end of the body) are its terminator, as in Python's
+			// csv: a cell ending in "\r" could not be written back before
+			// a "\n" without changing value.
 			start := pos
 			i := indexCommaOrNewline(data[pos:])
 			if i < 0 {
@@ -221,7 +227,7 @@ func (r *Reader) readRecord() ([]Field, error) {
 				pos += i
 			}
 			end = pos
-			if pos < len(data) && data[pos] == '\n' && end > start && data[end-1] == '\r' {
+			for (pos == len(data) || data[pos] == '\n') && end > start && data[end-1] == '\r' {
 				end--
 			}
 			r.fields = append(r.fields, Field{Raw: data[start:end]})
@@ -239,7 +245,6 @@ func (r *Reader) readRecord() ([]Field, error) {
 		}
 		// data[pos] is the '\n' that ends the record.
 		r.pos, r.recEnd = pos+1, end
-		r.line++
 		return r.fields, nil
 	}
 }

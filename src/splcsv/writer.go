@@ -33,6 +33,20 @@ func (w *Writer) WriteRaw(raw []byte) {
 	w.buf = append(w.buf, raw...)
 }
 
+// WriteEmpty writes n empty cells.
+func (w *Writer) WriteEmpty(n int) {
+	if n <= 0 {
+		return
+	}
+	if w.first {
+		w.first = false
+		n--
+	}
+	for ; n > 0; n-- {
+		w.buf = append(w.buf, ',')
+	}
+}
+
 // WriteField writes a value, quoting it when it must be.
 func (w *Writer) WriteField(value []byte) {
 	w.sep()

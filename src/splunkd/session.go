@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"time"
 
@@ -130,6 +131,46 @@ func (s *Session) CloseInput() error {
 	}
 	s.inputDone = true
 	return s.stdin.Close()
+}
+
+// CloseOutput stops reading the command's output, as a splunkd that has
+// given up on a search does: the command's next write fails.
+func (s *Session) CloseOutput() error {
+	return s.stdout.Close()
+}
+
+// Pid returns the command's process id.
+func (s *Session) Pid() int { return s.cmd.Process.Pid }
+
+// ReadErrorReply reads the reply of a command that gives up, on request n
+// (0 for getinfo): it must be a well-formed fatal error, metadata
+// {"finished":true,"error":<text>,"inspector":{"messages":[...]}} with an
+// empty body, which splunkd shows the user. It returns the error as a
+// *CommandError, or a Violation when the reply is anything else.
+func (s *Session) ReadErrorReply(n int) (*CommandError, error) {
+	msg, err := s.ReadReply()
+	if err != nil {
+		return nil, s.explain(n, err)
+	}
+	if _, err := decodeObject(n, msg.Metadata, executeKeys); err != nil {
+		return nil, err
+	}
+	var meta scp.ExecuteReply
+	if err := json.Unmarshal(msg.Metadata, &meta); err != nil {
+		return nil, &Violation{Request: n, Msg: fmt.Sprintf("metadata does not decode: %v", err)}
+	}
+	ce := &CommandError{Request: n, Text: meta.Error, Messages: messages(meta.Inspector)}
+	switch {
+	case meta.Error == "":
+		return nil, &Violation{Request: n, Msg: fmt.Sprintf("want an error reply, got %s", clip(msg.Metadata))}
+	case !meta.Finished:
+		return ce, &Violation{Request: n, Msg: "an error reply must say finished:true, or splunkd waits for more"}
+	case len(msg.Body) > 0:
+		return ce, &Violation{Request: n, Msg: fmt.Sprintf("an error reply carries a %d-byte body", len(msg.Body))}
+	case !slices.ContainsFunc(ce.Messages, func(m scp.InspectorMessage) bool { return m.Level == scp.LevelError }):
+		return ce, &Violation{Request: n, Msg: "an error reply without an ERROR inspector message shows the user nothing"}
+	}
+	return ce, nil
 }
 
 // ReadReply reads one reply message, checking only its framing.
