@@ -117,17 +117,20 @@ func (s *Session) run() error {
 	// Each worker needs its own detector; the first call has vouched for
 	// the configuration, so later ones cannot fail differently.
 	unused := det
-	scorer := newParallelScorer(func() detect.Detector {
+	newDetector := func() detect.Detector {
 		if d := unused; d != nil {
 			unused = nil
 			return d
 		}
 		d, _ := s.NewDetector(cfg)
 		return d
-	}, scoringWorkers())
-	required := det.Inputs()
+	}
+	scorer := newParallelScorer(newDetector, scoringWorkers())
 	if cfg.Raw {
 		scorer.readRaw()
+	}
+	required := det.Inputs()
+	if cfg.Raw {
 		required = append(slices.Clone(required), "_raw")
 	}
 	meta, err := json.Marshal(scp.GetInfoReply{Type: "streaming", RequiredFields: required})
@@ -138,31 +141,7 @@ func (s *Session) run() error {
 		return errReported{fmt.Errorf("writing the getinfo reply: %w", err)}
 	}
 
-	for chunk := 0; ; chunk++ {
-		msg, err := s.in.ReadMessage()
-		if err == io.EOF {
-			s.log.printf("end of input after %d chunks", chunk)
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("bitsscore: reading chunk %d: %v", chunk+1, err)
-		}
-		req, err := scp.DecodeRequest(msg.Metadata)
-		if err != nil {
-			return fmt.Errorf("bitsscore: chunk %d: %v", chunk+1, err)
-		}
-		if req.Action != scp.ActionExecute {
-			return fmt.Errorf("bitsscore: protocol error: chunk %d is a second %q request", chunk+1, req.Action)
-		}
-		body, err := scorer.score(msg.Body)
-		if err != nil {
-			return fmt.Errorf("bitsscore: chunk %d: %v", chunk+1, err)
-		}
-		if err := s.out.WriteMessageParts(finishedMeta(req.Finished), body...); err != nil {
-			return errReported{fmt.Errorf("writing the reply to chunk %d: %w", chunk+1, err)}
-		}
-		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk+1, len(msg.Body), partsLen(body), req.Finished)
-	}
+	return s.executeLoop(scorer)
 }
 
 // scoringWorkers is how many cores one chunk may use. An indexer runs many

@@ -79,25 +79,39 @@ func (r *Reader) Offset() int64 { return r.offset }
 // session, it returns io.EOF. Any other failure is a *FormatError, or the
 // underlying read error.
 func (r *Reader) ReadMessage() (Message, error) {
-	start := r.offset
-	metaLen, bodyLen, err := r.readHeader()
+	msg := Message{Metadata: r.meta, Body: r.body}
+	err := r.ReadMessageInto(&msg)
+	r.meta, r.body = msg.Metadata, msg.Body
 	if err != nil {
 		return Message{}, err
 	}
+	return msg, nil
+}
+
+// ReadMessageInto reads the next message into msg, reusing the capacity of
+// its slices, which then belong to msg and not to the Reader: a caller can
+// keep one message while the next one is read, by alternating two. Its
+// errors are ReadMessage's.
+func (r *Reader) ReadMessageInto(msg *Message) error {
+	start := r.offset
+	metaLen, bodyLen, err := r.readHeader()
+	if err != nil {
+		return err
+	}
 	maxMeta, maxBody := r.limits()
 	if metaLen > int64(maxMeta) {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("metadata length %d is over the limit of %d bytes", metaLen, maxMeta), Err: ErrTooLarge}
+		return &FormatError{Offset: start, Msg: fmt.Sprintf("metadata length %d is over the limit of %d bytes", metaLen, maxMeta), Err: ErrTooLarge}
 	}
 	if bodyLen > int64(maxBody) {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("body length %d is over the limit of %d bytes", bodyLen, maxBody), Err: ErrTooLarge}
+		return &FormatError{Offset: start, Msg: fmt.Sprintf("body length %d is over the limit of %d bytes", bodyLen, maxBody), Err: ErrTooLarge}
 	}
-	if r.meta, err = r.readN(r.meta, int(metaLen)); err != nil {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("metadata cut short (declared %d bytes), %d arrived", metaLen, len(r.meta)), Err: err}
+	if msg.Metadata, err = r.readN(msg.Metadata, int(metaLen)); err != nil {
+		return &FormatError{Offset: start, Msg: fmt.Sprintf("metadata cut short (declared %d bytes), %d arrived", metaLen, len(msg.Metadata)), Err: err}
 	}
-	if r.body, err = r.readN(r.body, int(bodyLen)); err != nil {
-		return Message{}, &FormatError{Offset: start, Msg: fmt.Sprintf("body cut short (declared %d bytes), %d arrived", bodyLen, len(r.body)), Err: err}
+	if msg.Body, err = r.readN(msg.Body, int(bodyLen)); err != nil {
+		return &FormatError{Offset: start, Msg: fmt.Sprintf("body cut short (declared %d bytes), %d arrived", bodyLen, len(msg.Body)), Err: err}
 	}
-	return Message{Metadata: r.meta, Body: r.body}, nil
+	return nil
 }
 
 func (r *Reader) limits() (maxMeta, maxBody int) {
