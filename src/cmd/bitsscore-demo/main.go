@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,40 +56,20 @@ func run(out io.Writer, command, eventsFile string, chunkSize int) error {
 		return fmt.Errorf("chunk size must be at least 1")
 	}
 
-	s, err := splunkd.Start(command)
+	hardened := &splunkd.Table{Header: slices.Clone(events.Header)}
+	for _, row := range events.Rows {
+		hardened.Rows = append(hardened.Rows, slices.Clone(row))
+	}
+	info, chunks, err := runCommand(command, events, chunkSize)
 	if err != nil {
 		return err
 	}
-	info, err := s.GetInfo(scp.SearchInfo{Command: "bitsscore", SID: "demo", SplunkVersion: "9.2.1", App: "bitsscore", DispatchDir: os.TempDir()})
-	if err != nil {
-		return err
-	}
-	chunks := 0
-	for from := 0; from < len(events.Rows); from += chunkSize {
-		to := min(from+chunkSize, len(events.Rows))
-		reply, err := s.Execute(splunkd.Project(events, info.RequiredFields, from, to), false)
-		if err != nil {
-			return err
-		}
-		if err := splunkd.Merge(events, from, reply.Table); err != nil {
-			return err
-		}
-		chunks++
-	}
-	// The 8.x ending: a header-only chunk with finished=true.
-	if _, err := s.Execute(splunkd.Project(events, info.RequiredFields, 0, 0), true); err != nil {
-		return err
-	}
-	exit, err := s.Wait()
-	if err != nil {
-		return err
-	}
-	if exit.Code != 0 {
-		return fmt.Errorf("bitsscore ended with %s", exit)
+	if _, _, err := runCommand(command, hardened, chunkSize, "mode=hardened"); err != nil {
+		return fmt.Errorf("mode=hardened: %v", err)
 	}
 
 	fmt.Fprintf(out, "bitsscore scored %d events in %d chunks through the chunked protocol (required_fields: %s).\n\n",
-		len(events.Rows), chunks+1, strings.Join(info.RequiredFields, ", "))
+		len(events.Rows), chunks, strings.Join(info.RequiredFields, ", "))
 	shown, hidden := where(events)
 	sortRows(events, shown)
 	fmt.Fprintf(out, "What the saved search shows: %d events where (IsBitsAdmin=1 OR IsPowerShell=1) AND SuspicionScore >= 1,\nsorted by SuspicionScore, then _time, descending.\n\n", len(shown))
@@ -106,7 +87,119 @@ func run(out io.Writer, command, eventsFile string, chunkSize int) error {
 			printRow(out, widths, row)
 		}
 	}
+	printHardened(out, events, hardened)
 	return nil
+}
+
+// runCommand runs one session over events, the way splunkd does, and
+// merges the replies into events. It returns the getinfo reply and the
+// number of execute requests.
+func runCommand(command string, events *splunkd.Table, chunkSize int, args ...string) (scp.GetInfoReply, int, error) {
+	s, err := splunkd.Start(command)
+	if err != nil {
+		return scp.GetInfoReply{}, 0, err
+	}
+	info, err := s.GetInfo(scp.SearchInfo{Command: "bitsscore", SID: "demo", SplunkVersion: "9.2.1", App: "bitsscore", DispatchDir: os.TempDir(), Args: args, RawArgs: args})
+	if err != nil {
+		return info, 0, err
+	}
+	chunks := 0
+	for from := 0; from < len(events.Rows); from += chunkSize {
+		to := min(from+chunkSize, len(events.Rows))
+		reply, err := s.Execute(splunkd.Project(events, info.RequiredFields, from, to), false)
+		if err != nil {
+			return info, chunks, err
+		}
+		if err := splunkd.Merge(events, from, reply.Table); err != nil {
+			return info, chunks, err
+		}
+		chunks++
+	}
+	// The 8.x ending: a header-only chunk with finished=true.
+	if _, err := s.Execute(splunkd.Project(events, info.RequiredFields, 0, 0), true); err != nil {
+		return info, chunks, err
+	}
+	exit, err := s.Wait()
+	if err != nil {
+		return info, chunks, err
+	}
+	if exit.Code != 0 {
+		return info, chunks, fmt.Errorf("bitsscore ended with %s", exit)
+	}
+	return info, chunks + 1, nil
+}
+
+// printHardened shows what mode=hardened makes of the same events: its
+// alerts with the reasons, and how it differs from the SPL's verdicts.
+func printHardened(out io.Writer, spl, hardened *splunkd.Table) {
+	shownBySPL, _ := where(spl)
+	splAlert := map[int]bool{}
+	for _, r := range shownBySPL {
+		splAlert[r] = true
+	}
+	var alerts, lowered []int
+	for r := range hardened.Rows {
+		risk, _ := strconv.Atoi(hardened.Get(r, "RiskScore"))
+		switch {
+		case risk >= 50:
+			alerts = append(alerts, r)
+		case strings.Contains(hardened.Get(r, "Indicators"), "known_good:"):
+			lowered = append(lowered, r)
+		}
+	}
+	sort.SliceStable(alerts, func(i, j int) bool {
+		a, _ := strconv.Atoi(hardened.Get(alerts[i], "RiskScore"))
+		b, _ := strconv.Atoi(hardened.Get(alerts[j], "RiskScore"))
+		return a > b
+	})
+	fmt.Fprintf(out, "\nThe same events with | bitsscore mode=hardened | where RiskScore >= 50: %d alerts.\n", len(alerts))
+	fmt.Fprintf(out, "SPL? says whether the original SPL shows the event too.\n\n")
+	cells := [][]string{{"RiskScore", "SPL?", "host", "EventCode", "Image", "Indicators"}}
+	for _, r := range alerts {
+		cells = append(cells, []string{hardened.Get(r, "RiskScore"), yesNo(splAlert[r]), hardened.Get(r, "host"), hardened.Get(r, "EventCode"),
+			orDash(base(hardened.Get(r, "Image"))), strings.ReplaceAll(hardened.Get(r, "Indicators"), "\n", ", ")})
+	}
+	widths := columnWidths(cells)
+	printRow(out, widths, cells[0])
+	for i, r := range alerts {
+		printRow(out, widths, cells[i+1])
+		what := hardened.Get(r, "CommandLine")
+		for _, f := range []string{"BitsProcessPath", "BitsUrl", "DecodedCommand"} {
+			if v := hardened.Get(r, f); v != "" && what == "" {
+				what = f + "=" + strings.ReplaceAll(v, "\n", ", ")
+			}
+		}
+		fmt.Fprintf(out, "      %s\n", orDash(oneLine(what)))
+	}
+	if len(lowered) > 0 {
+		fmt.Fprintf(out, "\nLowered below the alert by the known-good list (the SPL shows %d of them):\n", countTrue(lowered, splAlert))
+		for _, r := range lowered {
+			var entry string
+			for _, ind := range strings.Split(hardened.Get(r, "Indicators"), "\n") {
+				if strings.HasPrefix(ind, "known_good:") {
+					entry = ind
+				}
+			}
+			fmt.Fprintf(out, "  %-3s %-8s %-24s %s\n", hardened.Get(r, "RiskScore"), hardened.Get(r, "host"), entry, hardened.Get(r, "note"))
+		}
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func countTrue(rows []int, set map[int]bool) int {
+	n := 0
+	for _, r := range rows {
+		if set[r] {
+			n++
+		}
+	}
+	return n
 }
 
 // where applies the SPL's where clause.

@@ -29,6 +29,13 @@ func TestDemo(t *testing.T) {
 		"What the saved search shows: 14 events",
 		"Not shown (6)",
 		"Bits-Client 59 transfer started: no Image (SPL dead branch)",
+		// mode=hardened on the same events: it alerts on what the SPL
+		// misses and lowers the false positives the SPL shows.
+		"| bitsscore mode=hardened | where RiskScore >= 50: 11 alerts",
+		"renamed_bitsadmin",
+		"BitsProcessPath=C:\\Windows\\System32\\bitsadmin.exe",
+		"known_good:windows_update",
+		"known_good:sccm_ccmcache_job",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, text)
