@@ -9,29 +9,22 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"bitsscore/src/internal/testbin"
 )
 
 var bitsscoreBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		if bin := os.Getenv("BITSSCORE_BIN"); bin != "" {
-			bitsscoreBin = bin
-			return m.Run()
-		}
-		dir, err := os.MkdirTemp("", "bitsscore-cli-test")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		bitsscoreBin = filepath.Join(dir, "bitsscore")
-		if out, err := exec.Command("go", "build", "-o", bitsscoreBin, "bitsscore/src/cmd/bitsscore").CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building bitsscore: %v\n%s", err, out)
-			return 1
-		}
-		return m.Run()
-	}())
+	bin, cleanup, err := testbin.Bitsscore()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bitsscoreBin = bin
+	status := m.Run()
+	cleanup()
+	os.Exit(status)
 }
 
 const fixtures = "../../testdata/real-events/"

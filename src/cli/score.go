@@ -13,6 +13,7 @@ import (
 
 	"bitsscore/src/command"
 	"bitsscore/src/detect"
+	"bitsscore/src/internal/textfmt"
 	"bitsscore/src/splcsv"
 )
 
@@ -335,8 +336,8 @@ func (t *tableWriter) write(ev *inputEvent, outputs []string, res scoreResult) {
 		}
 	}
 	t.rows = append(t.rows, []string{
-		alert, score, fmt.Sprintf("%s:%d", filepath.Base(ev.source), ev.line), when(ev.get("_time")), ev.get("host"), ev.get("EventCode"),
-		base(get("Image")), why, oneLine(what),
+		alert, score, fmt.Sprintf("%s:%d", filepath.Base(ev.source), ev.line), textfmt.Time(ev.get("_time")), ev.get("host"), ev.get("EventCode"),
+		textfmt.Base(get("Image")), why, oneLine(what),
 	})
 }
 
@@ -347,42 +348,14 @@ func (t *tableWriter) flush(outputs []string) error {
 			score = "RISK"
 		}
 	}
-	header := []string{"ALERT", score, "SOURCE", "TIME", "HOST", "EVENT", "IMAGE", "WHY", "COMMAND LINE / DETAIL"}
-	widths := make([]int, len(header))
-	for _, row := range append([][]string{header}, t.rows...) {
-		for c, v := range row[:len(row)-1] {
-			widths[c] = max(widths[c], utf8.RuneCountInString(v))
-		}
-	}
-	var b strings.Builder
-	for _, row := range append([][]string{header}, t.rows...) {
-		b.Reset()
-		for c, v := range row {
-			b.WriteString(v)
-			if c < len(row)-1 {
-				b.WriteString(strings.Repeat(" ", widths[c]-utf8.RuneCountInString(v)+2))
-			}
-		}
-		if _, err := fmt.Fprintln(t.w, strings.TrimRight(b.String(), " ")); err != nil {
+	rows := append([][]string{{"ALERT", score, "SOURCE", "TIME", "HOST", "EVENT", "IMAGE", "WHY", "COMMAND LINE / DETAIL"}}, t.rows...)
+	widths := textfmt.Measure(rows)
+	for _, row := range rows {
+		if _, err := fmt.Fprintln(t.w, widths.Format(row)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func when(epoch string) string {
-	f, err := strconv.ParseFloat(epoch, 64)
-	if err != nil {
-		return epoch
-	}
-	return time.Unix(int64(f), 0).UTC().Format("2006-01-02 15:04:05Z")
-}
-
-func base(path string) string {
-	if i := strings.LastIndexAny(path, `\/`); i >= 0 {
-		return path[i+1:]
-	}
-	return path
 }
 
 func oneLine(s string) string {

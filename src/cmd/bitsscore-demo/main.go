@@ -19,9 +19,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
+	"bitsscore/src/internal/textfmt"
 	"bitsscore/src/scp"
 	"bitsscore/src/splunkd"
 )
@@ -78,11 +77,11 @@ func run(out io.Writer, command, eventsFile string, chunkSize int) error {
 		fmt.Fprintf(out, "\nNot shown (%d): the where clause drops them.\n", len(hidden))
 		cells := [][]string{{"_time", "host", "sourcetype", "EventCode", "Image", "IsBitsAdmin", "IsPowerShell", "SuspicionScore", "sample note"}}
 		for _, r := range hidden {
-			cells = append(cells, []string{when(events.Get(r, "_time")), events.Get(r, "host"), short(events.Get(r, "sourcetype"), 40),
-				events.Get(r, "EventCode"), orDash(base(events.Get(r, "Image"))), events.Get(r, "IsBitsAdmin"), events.Get(r, "IsPowerShell"),
+			cells = append(cells, []string{textfmt.Time(events.Get(r, "_time")), events.Get(r, "host"), short(events.Get(r, "sourcetype"), 40),
+				events.Get(r, "EventCode"), orDash(textfmt.Base(events.Get(r, "Image"))), events.Get(r, "IsBitsAdmin"), events.Get(r, "IsPowerShell"),
 				events.Get(r, "SuspicionScore"), events.Get(r, "note")})
 		}
-		widths := columnWidths(cells)
+		widths := textfmt.Measure(cells)
 		for _, row := range cells {
 			printRow(out, widths, row)
 		}
@@ -157,9 +156,9 @@ func printHardened(out io.Writer, spl, hardened *splunkd.Table) {
 	cells := [][]string{{"RiskScore", "SPL?", "host", "EventCode", "Image", "Indicators"}}
 	for _, r := range alerts {
 		cells = append(cells, []string{hardened.Get(r, "RiskScore"), yesNo(splAlert[r]), hardened.Get(r, "host"), hardened.Get(r, "EventCode"),
-			orDash(base(hardened.Get(r, "Image"))), strings.ReplaceAll(hardened.Get(r, "Indicators"), "\n", ", ")})
+			orDash(textfmt.Base(hardened.Get(r, "Image"))), strings.ReplaceAll(hardened.Get(r, "Indicators"), "\n", ", ")})
 	}
-	widths := columnWidths(cells)
+	widths := textfmt.Measure(cells)
 	printRow(out, widths, cells[0])
 	for i, r := range alerts {
 		printRow(out, widths, cells[i+1])
@@ -233,13 +232,13 @@ func printTable(out io.Writer, t *splunkd.Table, rows []int) {
 	header := []string{"_time", "host", "User", "HasNotify", "HasTransfer", "HasReset", "SuspiciousDest", "SuspiciousExt", "ExternalDownload", "SuspicionScore"}
 	cells := [][]string{header}
 	for _, r := range rows {
-		line := []string{when(t.Get(r, "_time"))}
+		line := []string{textfmt.Time(t.Get(r, "_time"))}
 		for _, f := range header[1:] {
 			line = append(line, orDash(t.Get(r, f)))
 		}
 		cells = append(cells, line)
 	}
-	widths := columnWidths(cells)
+	widths := textfmt.Measure(cells)
 	printRow(out, widths, header)
 	for i, r := range rows {
 		printRow(out, widths, cells[i+1])
@@ -252,42 +251,9 @@ func printTable(out io.Writer, t *splunkd.Table, rows []int) {
 	}
 }
 
-func columnWidths(cells [][]string) []int {
-	widths := make([]int, len(cells[0]))
-	for _, row := range cells {
-		for c, v := range row {
-			widths[c] = max(widths[c], utf8.RuneCountInString(v))
-		}
-	}
-	return widths
-}
-
-func printRow(out io.Writer, widths []int, row []string) {
-	var b strings.Builder
-	b.WriteString(" ")
-	for c, v := range row {
-		b.WriteString(" ")
-		b.WriteString(v)
-		if c < len(row)-1 {
-			b.WriteString(strings.Repeat(" ", widths[c]-utf8.RuneCountInString(v)+1))
-		}
-	}
-	fmt.Fprintln(out, b.String())
-}
-
-func when(epoch string) string {
-	f, err := strconv.ParseFloat(epoch, 64)
-	if err != nil {
-		return epoch
-	}
-	return time.Unix(int64(f), 0).UTC().Format("2006-01-02 15:04:05Z")
-}
-
-func base(path string) string {
-	if i := strings.LastIndexAny(path, `\/`); i >= 0 {
-		return path[i+1:]
-	}
-	return path
+// printRow prints a row of a table, indented under the demo's headings.
+func printRow(out io.Writer, widths textfmt.Columns, row []string) {
+	fmt.Fprintln(out, "  "+widths.Format(row))
 }
 
 func oneLine(s string) string {

@@ -2,23 +2,20 @@ package main
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"bitsscore/src/internal/testbin"
 )
 
 // The demo runs the real binary over the sample and shows the rows the
 // saved search keeps, best first, and the rows it drops.
 func TestDemo(t *testing.T) {
-	bin := os.Getenv("BITSSCORE_BIN")
-	if bin == "" {
-		bin = filepath.Join(t.TempDir(), "bitsscore")
-		if out, err := exec.Command("go", "build", "-o", bin, "bitsscore/src/cmd/bitsscore").CombinedOutput(); err != nil {
-			t.Fatalf("building bitsscore: %v\n%s", err, out)
-		}
+	bin, cleanup, err := testbin.Bitsscore()
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer cleanup()
 	var out bytes.Buffer
 	if err := run(&out, bin, "", 8); err != nil {
 		t.Fatal(err)
