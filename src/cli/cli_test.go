@@ -15,17 +15,7 @@ import (
 
 var bitsscoreBin string
 
-func TestMain(m *testing.M) {
-	bin, cleanup, err := testbin.Bitsscore()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bitsscoreBin = bin
-	status := m.Run()
-	cleanup()
-	os.Exit(status)
-}
+func TestMain(m *testing.M) { testbin.Main(m, &bitsscoreBin) }
 
 const fixtures = "../../testdata/real-events/"
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // Bitsscore returns the path of the binary under test and a function that
@@ -26,4 +27,18 @@ func Bitsscore() (path string, cleanup func(), err error) {
 		return "", nil, fmt.Errorf("building bitsscore: %v\n%s", err, out)
 	}
 	return path, func() { os.RemoveAll(dir) }, nil
+}
+
+// Main is a TestMain for packages whose tests run the binary: it sets *bin,
+// runs the tests and cleans up. It does not return.
+func Main(m *testing.M, bin *string) {
+	path, cleanup, err := Bitsscore()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*bin = path
+	status := m.Run()
+	cleanup()
+	os.Exit(status)
 }
