@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"time"
 )
 
 // Exit statuses. score uses ExitAlert so a pipeline can gate on it.
@@ -28,6 +29,9 @@ type Env struct {
 	// StdoutIsTerminal and StderrIsTerminal pick the default output format
 	// and whether to show progress.
 	StdoutIsTerminal, StderrIsTerminal bool
+	// ProgressEvery is how often the progress line may change; zero means
+	// twice a second.
+	ProgressEvery time.Duration
 }
 
 // OSEnv is the process's own standard streams.

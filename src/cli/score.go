@@ -371,16 +371,23 @@ func oneLine(s string) string {
 type progress struct {
 	w     io.Writer
 	on    bool
+	every time.Duration
 	last  time.Time
 	shown bool
 }
 
 func newProgress(env Env) *progress {
-	return &progress{w: env.Stderr, on: env.StderrIsTerminal, last: time.Now()}
+	every := env.ProgressEvery
+	if every == 0 {
+		every = 500 * time.Millisecond
+	}
+	return &progress{w: env.Stderr, on: env.StderrIsTerminal, every: every, last: time.Now()}
 }
 
+// tick may show how far scoring has come: every thousand events, at most
+// once per interval.
 func (p *progress) tick(source string, n int) {
-	if !p.on || n%1000 != 0 || time.Since(p.last) < 500*time.Millisecond {
+	if !p.on || n%1000 != 0 || time.Since(p.last) < p.every {
 		return
 	}
 	p.last = time.Now()
