@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -118,6 +119,27 @@ func Version() string {
 
 // AppVersion is the app's version, kept equal to default/app.conf by a test.
 const AppVersion = "0.1.0"
+
+// parseFlags parses a subcommand's options. Help that was asked for goes
+// to stdout with status 0; a mistake gets the usage on stderr, status 2.
+func parseFlags(fs *flag.FlagSet, args []string, env Env) (status int, done bool) {
+	// flag prints the usage itself on any failure; print it once, here,
+	// where it is known which stream it belongs on.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(env.Stdout)
+		fs.Usage()
+		return ExitOK, true
+	}
+	fs.Usage() // after flag's own line saying what was wrong, on stderr
+	return ExitUsage, true
+}
 
 // newFlagSet returns a flag set that reports to env and prints a usage line.
 func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {

@@ -190,8 +190,17 @@ func TestScoreUsage(t *testing.T) {
 	if r := run(t, ""); r.status != 0 || r.stdout != "" || r.stderr != "" {
 		t.Errorf("protocol mode on empty input: %+v", r)
 	}
-	if r := run(t, "", "score", "--help"); r.status != 2 || !strings.Contains(r.stderr, "Exit status: 0 no event alerts") {
-		t.Errorf("score --help: %d %q", r.status, r.stderr)
+	// Help that was asked for goes to stdout, once, with status 0; a
+	// mistake gets the usage on stderr with status 2.
+	for _, args := range [][]string{{"score", "--help"}, {"help", "score"}, {"replay", "-h"}} {
+		r := run(t, "", args...)
+		if r.status != 0 || strings.Count(r.stdout, "Usage: bitsscore") != 1 || r.stderr != "" {
+			t.Errorf("%q: status %d, stdout %q, stderr %q", args, r.status, r.stdout, r.stderr)
+		}
+	}
+	if r := run(t, "", "score", "--frob"); r.status != 2 || r.stdout != "" ||
+		!strings.Contains(r.stderr, "flag provided but not defined: -frob") || strings.Count(r.stderr, "Usage: bitsscore score") != 1 {
+		t.Errorf("score --frob: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
 	}
 }
 

@@ -47,8 +47,8 @@ Options:
 `, replaySynopsis)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+	if status, done := parseFlags(fs, args, env); done {
+		return status
 	}
 	command := fs.Args()
 	if len(command) == 0 {

@@ -53,8 +53,8 @@ Options:
 `, scoreSynopsis, alertThreshold)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return ExitUsage
+	if status, done := parseFlags(fs, args, env); done {
+		return status
 	}
 	if *mode != command.ModeSPL && *mode != command.ModeHardened {
 		fmt.Fprintf(env.Stderr, "bitsscore score: %s is not a mode: use --mode spl or --mode hardened\n", *mode)
