@@ -93,19 +93,6 @@ func (s *chunkScorer) score(body []byte) ([]byte, error) {
 	return s.w.Bytes(), nil
 }
 
-// scoreRun scores a run of whole records of a chunk whose header another
-// scorer read, and returns the records' reply, valid until the next call.
-func (s *chunkScorer) scoreRun(run []byte, header []string) ([]byte, error) {
-	s.r.ResetRecords(run, header)
-	s.w.Reset()
-	s.w.Grow(replySizeHint(len(run)))
-	s.locate(header)
-	if err := s.scoreRecords(); err != nil {
-		return nil, err
-	}
-	return s.w.Bytes(), nil
-}
-
 // replySizeHint estimates a reply's size from its request's: the records
 // come back whole with a few short cells added (about 30 bytes on a
 // 200-byte process event). Sizing the buffer once avoids the garbage of

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"bitsscore/src/command"
 	"bitsscore/src/detect"
@@ -37,6 +39,49 @@ func slicesIndex(names []string, name string) int {
 		}
 	}
 	panic("no input " + name)
+}
+
+// workerBombs builds detectors for a split chunk such that a worker
+// goroutine, never the session's own, panics: the first detector built
+// (the session goroutine's) waits until another one has started, and every
+// other detector panics as soon as it scores.
+func workerBombs() func(command.Config) (detect.Detector, error) {
+	var mu sync.Mutex
+	built := 0
+	started := make(chan struct{})
+	var once sync.Once
+	return func(command.Config) (detect.Detector, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		built++
+		if built == 1 {
+			return waitingDetector{detect.NewSPL(), started}, nil
+		}
+		return workerBomb{detect.NewSPL(), func() { once.Do(func() { close(started) }) }}, nil
+	}
+}
+
+type waitingDetector struct {
+	detect.Detector
+	started <-chan struct{}
+}
+
+func (d waitingDetector) Score(in, out []detect.Values) {
+	select {
+	case <-d.started:
+	case <-time.After(10 * time.Second): // never hang a test
+	}
+	d.Detector.Score(in, out)
+}
+
+type workerBomb struct {
+	detect.Detector
+	started func()
+}
+
+func (d workerBomb) Score(in, out []detect.Values) {
+	d.started()
+	panic("BOOM in a worker")
 }
 
 // bodyWithBomb is a chunk of realistic events with the bomb at record k.
@@ -79,12 +124,13 @@ func TestPanicBecomesErrorReply(t *testing.T) {
 			stackHas:    "bombDetector.Score",
 		},
 		{
-			name:        "in Score, last run of a split chunk (another goroutine)",
-			newDetector: func(command.Config) (detect.Detector, error) { return bombDetector{detect.NewSPL()}, nil },
+			name:        "in Score, on a worker goroutine of a split chunk",
+			newDetector: workerBombs(),
 			body:        bodyWithBomb(events, events-10),
-			want:        "bitsscore: internal error: BOOM in Score",
+			want:        "bitsscore: internal error: BOOM in a worker",
 			getinfoOK:   true,
-			stackHas:    "scoreRun",
+			// Only a goroutine the parallel scorer started says so.
+			stackHas: "created by bitsscore/src/command.(*parallelScorer).score",
 		},
 		{
 			name:        "building the detector",

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"bitsscore/src/detect"
 	"bitsscore/src/splcsv"
@@ -27,9 +28,24 @@ const minParallelBody = 1 << 20
 type parallelScorer struct {
 	scorers []*chunkScorer
 	parts   [][]byte
-	errs    []error
-	panics  []*runPanic // per run, a recovered panic
+	spans   []runSpan
+	errs    []error     // per worker, the error that stopped it
+	panics  []*runPanic // per worker, a recovered panic
 }
+
+// runSpan says where the reply to one run lies: bytes [start, end) of a
+// worker's buffer.
+type runSpan struct{ worker, start, end int }
+
+// A chunk is cut into runsPerWorker runs per worker, each at least
+// minRunBytes, which workers take in turn. With one run per worker, a
+// worker that lost its core for a moment (to the reader, or to splunkd on
+// the same machine) would hold up the chunk while the others sat idle;
+// small runs let the others take up the slack.
+const (
+	runsPerWorker = 8
+	minRunBytes   = 128 << 10
+)
 
 // A runPanic is a panic recovered in one run of a parallel scoring, with
 // the stack where it happened, carried to the session's goroutine.
@@ -81,9 +97,10 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 	start := first.r.Offset()
 
 	// Cut [start, len) into runs of about equal size.
+	want := min(len(p.scorers)*runsPerWorker, max((len(body)-start)/minRunBytes, 2))
 	cuts := []int{start}
-	for i := 1; i < len(p.scorers); i++ {
-		from := max(start+(len(body)-start)*i/len(p.scorers), cuts[len(cuts)-1])
+	for i := 1; i < want; i++ {
+		from := max(start+(len(body)-start)*i/want, cuts[len(cuts)-1])
 		b := splcsv.RecordBoundary(body, cuts[len(cuts)-1], from)
 		if b < 0 || b >= len(body) {
 			break
@@ -91,56 +108,72 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 		cuts = append(cuts, b)
 	}
 	cuts = append(cuts, len(body))
-	if len(cuts) < 3 {
+	runs := len(cuts) - 1
+	if runs < 2 {
 		return p.sequential(body)
 	}
 
-	p.parts = p.parts[:0]
 	first.locate(names)
 	first.writeHeader(header)
-	p.parts = append(p.parts, first.w.Bytes())
-	runs := len(cuts) - 1
-	// Every slot exists before any worker starts: appending while they
-	// write could move the slice under them and drop a run's reply.
-	for range runs {
-		p.parts = append(p.parts, nil)
+	headerEnd := first.w.Len()
+	perWorker := replySizeHint(len(body)) / len(p.scorers)
+	for w, s := range p.scorers {
+		if w > 0 {
+			s.w.Reset()
+			s.locate(names)
+		}
+		s.w.Grow(perWorker)
+		p.errs[w] = nil
+	}
+	// Every span exists before any worker starts: appending while they
+	// write could move the slice under them and lose a run's reply.
+	p.spans = slices.Grow(p.spans[:0], runs)[:runs]
+	var next atomic.Int64
+	work := func(w int) {
+		defer capturePanic(&p.panics[w])
+		s := p.scorers[w]
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= runs || p.errs[w] != nil {
+				return
+			}
+			start := s.w.Len()
+			s.r.ResetRecords(body[cuts[i]:cuts[i+1]], names)
+			p.errs[w] = s.scoreRecords()
+			p.spans[i] = runSpan{worker: w, start: start, end: s.w.Len()}
+		}
 	}
 	var wg sync.WaitGroup
-	for i := 0; i < runs; i++ {
-		run := body[cuts[i]:cuts[i+1]]
-		if i == 0 {
-			continue // scored below, on this goroutine
-		}
+	for w := 1; w < len(p.scorers); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer capturePanic(&p.panics[i])
-			p.parts[i+1], p.errs[i] = p.scorers[i].scoreRun(run, names)
+			work(w)
 		}()
 	}
-	// The first run writes after the header in the same buffer.
-	func() {
-		defer capturePanic(&p.panics[0])
-		first.r.ResetRecords(body[cuts[0]:cuts[1]], names)
-		p.errs[0] = first.scoreRecords()
-		p.parts[0], p.parts[1] = nil, first.w.Bytes()
-	}()
+	work(0)
 	wg.Wait()
 	// A panic left in a worker kills the process without a word to
 	// splunkd; raised again here, once every run is done, it reaches
 	// Session.Run, which reports it.
-	for i, pv := range p.panics {
+	for w, pv := range p.panics {
 		if pv != nil {
-			p.panics[i] = nil
+			p.panics[w] = nil
 			panic(pv)
 		}
 	}
-	for i := 0; i < runs; i++ {
-		if p.errs[i] != nil {
+	for _, err := range p.errs {
+		if err != nil {
 			return p.sequential(body)
 		}
 	}
-	return p.parts[1:], nil
+	// Only now are the buffers final: a worker's buffer may have moved
+	// as it grew, so the parts are cut from it at the end.
+	p.parts = append(p.parts[:0], first.w.Bytes()[:headerEnd])
+	for _, span := range p.spans {
+		p.parts = append(p.parts, p.scorers[span.worker].w.Bytes()[span.start:span.end])
+	}
+	return p.parts, nil
 }
 
 func (p *parallelScorer) sequential(body []byte) ([][]byte, error) {

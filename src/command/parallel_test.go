@@ -38,8 +38,9 @@ func TestParallelEqualsSequential(t *testing.T) {
 				if got := bytes.Join(parts, nil); !bytes.Equal(got, want) {
 					t.Fatalf("%d workers: reply differs from the sequential one (%d vs %d bytes)", workers, len(got), len(want))
 				}
-				if name == "realistic" && len(parts) != workers {
-					t.Errorf("%d workers: %d parts; the body was not split", workers, len(parts))
+				// The header, then runs enough for every worker to take several.
+				if name == "realistic" && len(parts) < 1+2*workers {
+					t.Errorf("%d workers: %d parts; the body was not split into runs", workers, len(parts))
 				}
 			}
 		})
