@@ -28,14 +28,16 @@ const minParallelBody = 1 << 20
 type parallelScorer struct {
 	scorers []*chunkScorer
 	parts   [][]byte
-	spans   []runSpan
-	errs    []error     // per worker, the error that stopped it
-	panics  []*runPanic // per worker, a recovered panic
+	// header holds a split chunk's reply header, and runs[i] the reply to
+	// its run i, whichever worker scores it: each buffer is sized by the
+	// runs it has held, so memory settles at about one reply and stays
+	// there however the runs fall to the workers. single is the buffer of
+	// a chunk scored in one piece.
+	header, single *splcsv.Writer
+	runs           []*splcsv.Writer
+	errs           []error     // per worker, the error that stopped it
+	panics         []*runPanic // per worker, a recovered panic
 }
-
-// runSpan says where the reply to one run lies: bytes [start, end) of a
-// worker's buffer.
-type runSpan struct{ worker, start, end int }
 
 // A chunk is cut into runsPerWorker runs per worker, each at least
 // minRunBytes, which workers take in turn. With one run per worker, a
@@ -70,6 +72,7 @@ func newParallelScorer(newDetector func() detect.Detector, workers int) *paralle
 	}
 	p.errs = make([]error, len(p.scorers))
 	p.panics = make([]*runPanic, len(p.scorers))
+	p.header, p.single = splcsv.NewWriter(), p.scorers[0].w
 	return p
 }
 
@@ -88,7 +91,6 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 		return p.sequential(body)
 	}
 	first.r.Reset(body)
-	first.w.Reset()
 	header, err := first.r.ReadHeader()
 	if err != nil || header == nil {
 		return p.sequential(body)
@@ -113,21 +115,19 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 		return p.sequential(body)
 	}
 
+	first.w = p.header
+	first.w.Reset()
 	first.locate(names)
 	first.writeHeader(header)
-	headerEnd := first.w.Len()
-	perWorker := replySizeHint(len(body)) / len(p.scorers)
 	for w, s := range p.scorers {
 		if w > 0 {
-			s.w.Reset()
 			s.locate(names)
 		}
-		s.w.Grow(perWorker)
 		p.errs[w] = nil
 	}
-	// Every span exists before any worker starts: appending while they
-	// write could move the slice under them and lose a run's reply.
-	p.spans = slices.Grow(p.spans[:0], runs)[:runs]
+	for len(p.runs) < runs {
+		p.runs = append(p.runs, splcsv.NewWriter())
+	}
 	var next atomic.Int64
 	work := func(w int) {
 		defer capturePanic(&p.panics[w])
@@ -137,10 +137,12 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 			if i >= runs || p.errs[w] != nil {
 				return
 			}
-			start := s.w.Len()
-			s.r.ResetRecords(body[cuts[i]:cuts[i+1]], names)
+			run := body[cuts[i]:cuts[i+1]]
+			s.w = p.runs[i]
+			s.w.Reset()
+			s.w.Grow(replySizeHint(len(run)))
+			s.r.ResetRecords(run, names)
 			p.errs[w] = s.scoreRecords()
-			p.spans[i] = runSpan{worker: w, start: start, end: s.w.Len()}
 		}
 	}
 	var wg sync.WaitGroup
@@ -167,16 +169,15 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 			return p.sequential(body)
 		}
 	}
-	// Only now are the buffers final: a worker's buffer may have moved
-	// as it grew, so the parts are cut from it at the end.
-	p.parts = append(p.parts[:0], first.w.Bytes()[:headerEnd])
-	for _, span := range p.spans {
-		p.parts = append(p.parts, p.scorers[span.worker].w.Bytes()[span.start:span.end])
+	p.parts = append(p.parts[:0], p.header.Bytes())
+	for _, run := range p.runs[:runs] {
+		p.parts = append(p.parts, run.Bytes())
 	}
 	return p.parts, nil
 }
 
 func (p *parallelScorer) sequential(body []byte) ([][]byte, error) {
+	p.scorers[0].w = p.single
 	reply, err := p.scorers[0].score(body)
 	if err != nil {
 		return nil, err
