@@ -100,30 +100,13 @@ func drive(s *splunkd.Session, events *splunkd.Table, args []string, chunkSize i
 	if err != nil {
 		return err
 	}
-	required := info.RequiredFields
-	if len(required) == 0 {
-		required = []string{"*"}
-	}
-	chunks := 0
-	for from := 0; from < len(events.Rows); from += chunkSize {
-		to := min(from+chunkSize, len(events.Rows))
-		reply, err := s.Execute(splunkd.Project(events, required, from, to), false)
-		if err != nil {
-			return err
-		}
-		chunks++
-		if reply.Table != nil && info.Type == "streaming" {
-			if err := splunkd.Merge(events, from, reply.Table); err != nil {
-				return err
-			}
-		}
+	replies, err := s.ExecuteEvents(events, chunkSize)
+	for _, reply := range replies {
 		printMessages(env, reply.Inspector)
 	}
-	final, err := s.Execute(splunkd.Project(events, required, 0, 0), true)
 	if err != nil {
 		return err
 	}
-	printMessages(env, final.Inspector)
 	exit, err := s.Wait()
 	if err != nil {
 		return err
@@ -135,7 +118,7 @@ func drive(s *splunkd.Session, events *splunkd.Table, args []string, chunkSize i
 		env.Stdout.Write(tableCSV(events))
 	}
 	fmt.Fprintf(env.Stderr, "bitsscore replay: clean session: getinfo type=%s required_fields=%q, %d events in %d execute requests, exit status 0\n",
-		info.Type, info.RequiredFields, len(events.Rows), chunks+1)
+		info.Type, info.RequiredFields, len(events.Rows), len(replies))
 	return nil
 }
 

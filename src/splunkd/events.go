@@ -75,3 +75,40 @@ func Merge(events *Table, from int, reply *Table) error {
 	}
 	return nil
 }
+
+// ExecuteEvents sends events the way splunkd does, after GetInfo: execute
+// requests of at most chunkSize records, each carrying the fields getinfo
+// required (every field when it named none) plus _chunked_idx, then a
+// header-only request with finished=true. A streaming command's replies
+// are merged back into events. It returns every reply, in order.
+func (s *Session) ExecuteEvents(events *Table, chunkSize int) ([]Reply, error) {
+	if s.info == nil {
+		return nil, fmt.Errorf("ExecuteEvents before a successful GetInfo (a driver misuse)")
+	}
+	if chunkSize < 1 {
+		return nil, fmt.Errorf("chunk size %d: must be at least 1", chunkSize)
+	}
+	required := s.info.RequiredFields
+	if len(required) == 0 {
+		required = []string{"*"}
+	}
+	var replies []Reply
+	for from := 0; from < len(events.Rows); from += chunkSize {
+		to := min(from+chunkSize, len(events.Rows))
+		reply, err := s.Execute(Project(events, required, from, to), false)
+		if err != nil {
+			return replies, err
+		}
+		replies = append(replies, reply)
+		if reply.Table != nil && s.info.Type == "streaming" {
+			if err := Merge(events, from, reply.Table); err != nil {
+				return replies, err
+			}
+		}
+	}
+	reply, err := s.Execute(Project(events, required, 0, 0), true)
+	if err != nil {
+		return replies, err
+	}
+	return append(replies, reply), nil
+}

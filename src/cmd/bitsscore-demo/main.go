@@ -102,30 +102,18 @@ func runCommand(command string, events *splunkd.Table, chunkSize int, args ...st
 	if err != nil {
 		return info, 0, err
 	}
-	chunks := 0
-	for from := 0; from < len(events.Rows); from += chunkSize {
-		to := min(from+chunkSize, len(events.Rows))
-		reply, err := s.Execute(splunkd.Project(events, info.RequiredFields, from, to), false)
-		if err != nil {
-			return info, chunks, err
-		}
-		if err := splunkd.Merge(events, from, reply.Table); err != nil {
-			return info, chunks, err
-		}
-		chunks++
-	}
-	// The 8.x ending: a header-only chunk with finished=true.
-	if _, err := s.Execute(splunkd.Project(events, info.RequiredFields, 0, 0), true); err != nil {
-		return info, chunks, err
+	replies, err := s.ExecuteEvents(events, chunkSize)
+	if err != nil {
+		return info, len(replies), err
 	}
 	exit, err := s.Wait()
 	if err != nil {
-		return info, chunks, err
+		return info, len(replies), err
 	}
 	if exit.Code != 0 {
-		return info, chunks, fmt.Errorf("bitsscore ended with %s", exit)
+		return info, len(replies), fmt.Errorf("bitsscore ended with %s", exit)
 	}
-	return info, chunks + 1, nil
+	return info, len(replies), nil
 }
 
 // printHardened shows what mode=hardened makes of the same events: its
