@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"bitsscore/src/scp"
+	"bitsscore/src/splcsv"
 	"bitsscore/src/splunkd"
 	"bitsscore/src/winevent"
 )
@@ -166,24 +167,14 @@ func loadEvents(name string, env Env) (*splunkd.Table, error) {
 }
 
 func tableCSV(t *splunkd.Table) []byte {
-	var b bytes.Buffer
-	write := func(row []string) {
-		for i, v := range row {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if strings.ContainsAny(v, ",\"\r\n") || strings.TrimSpace(v) != v {
-				v = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
-			}
-			b.WriteString(v)
+	w := splcsv.NewWriter()
+	for _, row := range append([][]string{t.Header}, t.Rows...) {
+		for _, v := range row {
+			w.WriteString(v)
 		}
-		b.WriteByte('\n')
+		w.EndRecord()
 	}
-	write(t.Header)
-	for _, row := range t.Rows {
-		write(row)
-	}
-	return b.Bytes()
+	return w.Bytes()
 }
 
 // traceTo prints each message: its direction, metadata, and the first

@@ -1,9 +1,6 @@
 package winevent
 
-import (
-	"bytes"
-	"strings"
-)
+import "bitsscore/src/splcsv"
 
 // ToCSV writes events as the body of a Splunk search-results CSV, the form a
 // chunked search command receives: a header row of fields, then one row per
@@ -30,74 +27,32 @@ func ToCSV(events []Event, fields []string) []byte {
 		}
 	}
 
-	var out bytes.Buffer
-	var cells []string
-	writeRow := func() {
-		for i, cell := range cells {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			writeCell(&out, cell)
-		}
-		out.WriteByte('\n')
-		cells = cells[:0]
-	}
-
+	w := splcsv.NewWriter()
 	for i, field := range fields {
-		cells = append(cells, field)
+		w.WriteString(field)
 		if multivalue[i] {
-			cells = append(cells, "__mv_"+field)
+			w.WriteString(splcsv.MultivaluePrefix + field)
 		}
 	}
-	writeRow()
+	w.EndRecord()
+	var values, cell []byte
 	for _, e := range events {
 		for i, field := range fields {
-			values := e.Fields[field]
-			cells = append(cells, strings.Join(values, "\n"))
+			vals := make([][]byte, len(e.Fields[field]))
+			for n, v := range e.Fields[field] {
+				vals[n] = []byte(v)
+			}
+			values = splcsv.AppendJoined(values[:0], vals)
+			w.WriteField(values)
 			if multivalue[i] {
-				cells = append(cells, mvEncode(values))
+				cell = cell[:0]
+				if len(vals) > 1 {
+					cell = splcsv.AppendMultivalue(cell, vals)
+				}
+				w.WriteField(cell)
 			}
 		}
-		writeRow()
+		w.EndRecord()
 	}
-	return out.Bytes()
-}
-
-// mvEncode is Splunk's __mv_ cell encoding: $v1$;$v2$ with '$' doubled, or
-// "" for a field with fewer than two values.
-func mvEncode(values []string) string {
-	if len(values) < 2 {
-		return ""
-	}
-	var sb strings.Builder
-	for i, v := range values {
-		if i > 0 {
-			sb.WriteByte(';')
-		}
-		sb.WriteByte('$')
-		sb.WriteString(strings.ReplaceAll(v, "$", "$$"))
-		sb.WriteByte('$')
-	}
-	return sb.String()
-}
-
-func writeCell(out *bytes.Buffer, cell string) {
-	if !needsQuotes(cell) {
-		out.WriteString(cell)
-		return
-	}
-	out.WriteByte('"')
-	out.WriteString(strings.ReplaceAll(cell, `"`, `""`))
-	out.WriteByte('"')
-}
-
-func needsQuotes(cell string) bool {
-	if cell == "" {
-		return false
-	}
-	if strings.ContainsAny(cell, "\",\r\n") {
-		return true
-	}
-	first, last := cell[0], cell[len(cell)-1]
-	return first == ' ' || first == '\t' || last == ' ' || last == '\t'
+	return w.Bytes()
 }
