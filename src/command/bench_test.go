@@ -16,19 +16,30 @@ import (
 
 const benchChunkEvents = 50000
 
+// benchmarkChunks runs score over body and reports bytes, events and
+// allocations; body holds benchChunkEvents records.
+func benchmarkChunks(b *testing.B, body []byte, score func([]byte) error) {
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := score(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchChunkEvents)/b.Elapsed().Seconds(), "events/s")
+}
+
+// sequential scores with one scorer, in one piece.
+func sequential(s *chunkScorer) func([]byte) error {
+	return func(body []byte) error { _, err := s.score(body); return err }
+}
+
 // BenchmarkScoreChunk scores one 50,000-event chunk in memory: the
 // command's own cost, without the pipe.
 func BenchmarkScoreChunk(b *testing.B) {
 	body := testevents.Body(benchChunkEvents, 1)
 	s := newChunkScorer(detect.NewSPL())
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.score(body); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*benchChunkEvents)/b.Elapsed().Seconds(), "events/s")
+	benchmarkChunks(b, body, sequential(s))
 	b.ReportMetric(float64(testing.AllocsPerRun(1, func() { s.score(body) }))/benchChunkEvents, "allocs/event")
 }
 
@@ -59,14 +70,7 @@ func BenchmarkSession(b *testing.B) {
 func BenchmarkScoreChunkParallel(b *testing.B) {
 	body := testevents.Body(benchChunkEvents, 1)
 	p := newParallelScorer(detect.NewSPL, scoringWorkers())
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := p.score(body); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*benchChunkEvents)/b.Elapsed().Seconds(), "events/s")
+	benchmarkChunks(b, body, func(body []byte) error { _, err := p.score(body); return err })
 }
 
 // BenchmarkScoreChunkManyColumns scores the sum.map recording: 50,000
@@ -76,14 +80,7 @@ func BenchmarkScoreChunkParallel(b *testing.B) {
 func BenchmarkScoreChunkManyColumns(b *testing.B) {
 	body := recordedBody(b, "sum.map.input.gz")
 	s := newChunkScorer(detect.NewSPL())
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.score(body); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*benchChunkEvents)/b.Elapsed().Seconds(), "events/s")
+	benchmarkChunks(b, body, sequential(s))
 }
 
 // BenchmarkScoreChunkMultivalue scores a chunk whose command lines are all
@@ -96,14 +93,7 @@ func BenchmarkScoreChunkMultivalue(b *testing.B) {
 		fmt.Fprintf(&body, "\"cmd.exe /c set X=$1\npowershell.exe -nop -c Get-Date\nbitsadmin /list\",\"C:\\Windows\\System32\\cmd.exe\",%d,\"$cmd.exe /c set X=$$1$;$powershell.exe -nop -c Get-Date$;$bitsadmin /list$\",,\n", i)
 	}
 	s := newChunkScorer(detect.NewSPL())
-	b.SetBytes(int64(body.Len()))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.score(body.Bytes()); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*benchChunkEvents)/b.Elapsed().Seconds(), "events/s")
+	benchmarkChunks(b, body.Bytes(), sequential(s))
 }
 
 // recordedBody returns the body of a recording's single execute chunk.
