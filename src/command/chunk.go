@@ -194,7 +194,8 @@ func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 		s.out[k] = nil
 	}
 	s.det.Score(s.in, s.out)
-	return s.writeRecord(fields)
+	s.writeRecord(fields)
+	return nil
 }
 
 // valuesFromRaw extracts the inputs from the record's _raw as Splunk's
@@ -231,7 +232,7 @@ func (s *chunkScorer) valuesFromColumns(fields []splcsv.Field) error {
 	return nil
 }
 
-func (s *chunkScorer) writeRecord(fields []splcsv.Field) error {
+func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	if s.recordPassesThrough() {
 		// Nothing in the record changes: copy it in one piece and append
 		// the new cells. This is the common case, and the fast one.
@@ -255,7 +256,6 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) error {
 	}
 	s.w.WriteEmpty(empty)
 	s.w.EndRecord()
-	return nil
 }
 
 func (s *chunkScorer) recordPassesThrough() bool {
@@ -348,7 +348,9 @@ func (s *chunkScorer) writeValue(k int, fields []splcsv.Field) {
 }
 
 func (s *chunkScorer) writeMultivalue(k int, fields []splcsv.Field) {
-	if s.outMV[k] >= 0 && s.passesThrough(k) && s.inMV[s.aliasOf[k]] == s.outMV[k] {
+	// An output that passes through shares its input's name, so its __mv_
+	// column is the input's too.
+	if s.outMV[k] >= 0 && s.passesThrough(k) {
 		s.w.WriteRaw(fields[s.outMV[k]].Raw)
 		return
 	}
