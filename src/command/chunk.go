@@ -337,8 +337,6 @@ func (s *chunkScorer) writeValue(k int, fields []splcsv.Field) {
 	switch {
 	case len(v) == 0:
 		s.w.WriteRaw(nil)
-	case len(v) == 1 && len(v[0]) == 1 && isAlnum(v[0][0]):
-		s.w.WriteRaw(v[0]) // a flag or a digit: nothing to quote
 	case len(v) == 1:
 		s.w.WriteField(v[0])
 	default:
@@ -361,10 +359,6 @@ func (s *chunkScorer) writeMultivalue(k int, fields []splcsv.Field) {
 	}
 	s.cell = splcsv.AppendMultivalue(s.cell[:0], v)
 	s.w.WriteField(s.cell)
-}
-
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 func indexOf(names []string, name string) int {
