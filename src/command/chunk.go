@@ -39,6 +39,16 @@ type chunkScorer struct {
 	// (a column the detector sets but does not read, such as IsBitsAdmin).
 	copyable bool
 
+	// verdicter is det when it is a detect.Verdicter. When each cell a
+	// chunk appends to its records is decided by the verdict (locate
+	// checks), verdictCells[v] caches those cells, encoded, for verdict v:
+	// a record is then written as two copies, its own bytes and its
+	// verdict's cells, instead of a dozen small encodings. Nil otherwise.
+	verdicter    detect.Verdicter
+	verdictCells []cachedCells
+	cellArena    []byte         // the cached cells' bytes, reset per chunk
+	cellBuilder  *splcsv.Writer // encodes a verdict's cells the first time
+
 	in, out []detect.Values
 	scratch []byte // decoded values of the current record
 	cell    []byte // one encoded output cell
@@ -50,6 +60,12 @@ type chunkScorer struct {
 	// inFromColumns is true when the current record's inputs were decoded
 	// from its own cells, so an unchanged output can reuse those cells.
 	inFromColumns bool
+}
+
+// cachedCells are the encoded cells of one verdict, once seen.
+type cachedCells struct {
+	cells []byte
+	ok    bool
 }
 
 // columnRole says what to write in a column of the input header.
@@ -72,6 +88,7 @@ func newChunkScorer(det detect.Detector) *chunkScorer {
 	}
 	s.in = make([]detect.Values, len(s.inputs))
 	s.out = make([]detect.Values, len(s.outputs))
+	s.verdicter, _ = det.(detect.Verdicter)
 	return s
 }
 
@@ -180,6 +197,29 @@ func (s *chunkScorer) locate(names []string) {
 			s.copyable = s.copyable && s.aliasOf[k] >= 0
 		}
 	}
+	s.locateVerdictCells()
+}
+
+// locateVerdictCells turns the verdict cache on for this chunk's layout
+// when every appended cell belongs to an output the verdict decides (one
+// not named like an input), and empties it: cached cells depend on which
+// columns the chunk lacks.
+func (s *chunkScorer) locateVerdictCells() {
+	s.verdictCells, s.cellArena = s.verdictCells[:0], s.cellArena[:0]
+	if s.verdicter == nil || len(s.appendValue)+len(s.appendMV) == 0 {
+		return
+	}
+	for _, appended := range [][]int{s.appendValue, s.appendMV} {
+		for _, k := range appended {
+			if s.aliasOf[k] >= 0 {
+				return
+			}
+		}
+	}
+	if s.cellBuilder == nil {
+		s.cellBuilder = splcsv.NewWriter()
+	}
+	s.verdictCells = append(s.verdictCells, make([]cachedCells, s.verdicter.Verdicts())...)
 }
 
 func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
@@ -240,6 +280,37 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	} else {
 		s.writeCells(fields)
 	}
+	if len(s.verdictCells) > 0 {
+		s.w.WriteRaw(s.cellsOfVerdict(fields))
+	} else {
+		s.writeAppended(fields)
+	}
+	s.w.EndRecord()
+}
+
+// cellsOfVerdict returns the appended cells of the last Score's verdict,
+// encoding them the first time the verdict is seen in the chunk. Written
+// with WriteRaw they read exactly as writeAppended would have written them.
+func (s *chunkScorer) cellsOfVerdict(fields []splcsv.Field) []byte {
+	v := s.verdicter.Verdict()
+	if c := s.verdictCells[v]; c.ok {
+		return c.cells
+	}
+	w := s.w
+	s.w = s.cellBuilder
+	s.w.Reset()
+	s.writeAppended(fields)
+	s.w = w
+	start := len(s.cellArena)
+	s.cellArena = append(s.cellArena, s.cellBuilder.Bytes()...)
+	cells := s.cellArena[start:len(s.cellArena):len(s.cellArena)]
+	s.verdictCells[v] = cachedCells{cells: cells, ok: true}
+	return cells
+}
+
+// writeAppended writes the cells of the outputs the chunk lacks, after the
+// record's own.
+func (s *chunkScorer) writeAppended(fields []splcsv.Field) {
 	for _, k := range s.appendValue {
 		s.writeValue(k, fields)
 	}
@@ -255,7 +326,6 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 		s.writeMultivalue(k, fields)
 	}
 	s.w.WriteEmpty(empty)
-	s.w.EndRecord()
 }
 
 func (s *chunkScorer) recordPassesThrough() bool {

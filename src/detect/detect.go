@@ -30,3 +30,16 @@ type Detector interface {
 	// Score computes the outputs of one event.
 	Score(in []Values, out []Values)
 }
+
+// A Verdicter is a Detector whose every output not named like one of its
+// inputs (the outputs that do not pass an input through) is decided by one
+// small number, the verdict of its last Score: two Scores with the same
+// verdict set those outputs to equal values. A caller writing millions of
+// events can then encode those outputs once per verdict, not once per event.
+type Verdicter interface {
+	Detector
+	// Verdicts is the number of verdicts; Verdict is the last Score's, in
+	// [0, Verdicts()).
+	Verdicts() int
+	Verdict() int
+}

