@@ -23,7 +23,7 @@ type chunkScorer struct {
 	aliasOf []int
 
 	r *splcsv.Reader
-	w *splcsv.Writer
+	w *replyWriter
 
 	// Per chunk: where each input and output lives in the header.
 	inCol, inMV   []int // column of input i and of its __mv_ companion, or -1
@@ -46,8 +46,8 @@ type chunkScorer struct {
 	// verdict's cells, instead of a dozen small encodings. Nil otherwise.
 	verdicter    detect.Verdicter
 	verdictCells []cachedCells
-	cellArena    []byte         // the cached cells' bytes, reset per chunk
-	cellBuilder  *splcsv.Writer // encodes a verdict's cells the first time
+	cellArena    []byte       // the cached cells' bytes, reset per chunk
+	cellBuilder  *replyWriter // encodes a verdict's cells the first time
 
 	in, out []detect.Values
 	scratch []byte // decoded values of the current record
@@ -80,7 +80,7 @@ func newChunkScorer(det detect.Detector) *chunkScorer {
 		inputs:  det.Inputs(),
 		outputs: det.Outputs(),
 		r:       splcsv.NewReader(nil),
-		w:       splcsv.NewWriter(),
+		w:       newReplyWriter(),
 	}
 	s.aliasOf = make([]int, len(s.outputs))
 	for k, name := range s.outputs {
@@ -92,29 +92,23 @@ func newChunkScorer(det detect.Detector) *chunkScorer {
 	return s
 }
 
-// score scores one body and returns the reply body, valid until the next
-// call. An empty body gets an empty reply.
-func (s *chunkScorer) score(body []byte) ([]byte, error) {
+// score scores one body and returns the reply body, which shares body's
+// bytes and is valid until the next call. An empty body gets an empty
+// reply.
+func (s *chunkScorer) score(body []byte) (*replyWriter, error) {
 	s.r.Reset(body)
 	s.w.Reset()
-	s.w.Grow(replySizeHint(len(body)))
 	header, err := s.r.ReadHeader()
 	if err != nil || header == nil {
-		return nil, err
+		return s.w, err
 	}
 	s.locate(s.r.Header())
 	s.writeHeader(header)
 	if err := s.scoreRecords(); err != nil {
 		return nil, err
 	}
-	return s.w.Bytes(), nil
+	return s.w, nil
 }
-
-// replySizeHint estimates a reply's size from its request's: the records
-// come back whole with a few short cells added (about 30 bytes on a
-// 200-byte process event). Sizing the buffer once avoids the garbage of
-// growing it by doubling, which would otherwise set the peak memory.
-func replySizeHint(requestLen int) int { return requestLen + requestLen/4 }
 
 // writeHeader writes the reply's header: the chunk's columns as Splunk
 // sent them, then the outputs the chunk lacks, then their __mv_ companions.
@@ -217,7 +211,7 @@ func (s *chunkScorer) locateVerdictCells() {
 		}
 	}
 	if s.cellBuilder == nil {
-		s.cellBuilder = splcsv.NewWriter()
+		s.cellBuilder = newReplyWriter()
 	}
 	s.verdictCells = append(s.verdictCells, make([]cachedCells, s.verdicter.Verdicts())...)
 }
@@ -274,9 +268,10 @@ func (s *chunkScorer) valuesFromColumns(fields []splcsv.Field) error {
 
 func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	if s.recordPassesThrough() {
-		// Nothing in the record changes: copy it in one piece and append
-		// the new cells. This is the common case, and the fast one.
-		s.w.WriteRaw(s.r.Record())
+		// Nothing in the record changes: send it as Splunk sent it, from
+		// the request itself, and append the new cells. This is the common
+		// case, and the fast one.
+		s.w.WriteShared(s.r.Record())
 	} else {
 		s.writeCells(fields)
 	}
@@ -302,7 +297,7 @@ func (s *chunkScorer) cellsOfVerdict(fields []splcsv.Field) []byte {
 	s.writeAppended(fields)
 	s.w = w
 	start := len(s.cellArena)
-	s.cellArena = append(s.cellArena, s.cellBuilder.Bytes()...)
+	s.cellArena = append(s.cellArena, s.cellBuilder.Encoded()...)
 	cells := s.cellArena[start:len(s.cellArena):len(s.cellArena)]
 	s.verdictCells[v] = cachedCells{cells: cells, ok: true}
 	return cells

@@ -53,7 +53,7 @@ func FuzzScoreChunk(f *testing.F) {
 	f.Add([]byte("Image,__mv_Image\nx,$bad\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s := newChunkScorer(detect.NewSPL())
-		reply, err := s.score(body)
+		reply, err := scoreBody(t, s, body)
 		if err != nil {
 			var pe *splcsv.ParseError
 			if !errors.As(err, &pe) && !errors.Is(err, splcsv.ErrMultivalue) {
@@ -61,7 +61,6 @@ func FuzzScoreChunk(f *testing.F) {
 			}
 			return
 		}
-		reply = bytes.Clone(reply)
 		in, err := readRaw(body)
 		if err != nil {
 			t.Fatalf("the scorer accepted a body splcsv refuses: %v", err)
@@ -96,7 +95,7 @@ func FuzzScoreChunk(f *testing.F) {
 				}
 			}
 		}
-		again, err := newChunkScorer(detect.NewSPL()).score(reply)
+		again, err := scoreBody(t, newChunkScorer(detect.NewSPL()), reply)
 		if err != nil {
 			t.Fatalf("scoring the reply again: %v", err)
 		}

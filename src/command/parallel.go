@@ -27,14 +27,14 @@ const minParallelBody = 1 << 20
 // the split.
 type parallelScorer struct {
 	scorers []*chunkScorer
-	parts   [][]byte
+	parts   reply
 	// header holds a split chunk's reply header, and runs[i] the reply to
 	// its run i, whichever worker scores it: each buffer is sized by the
 	// runs it has held, so memory settles at about one reply and stays
 	// there however the runs fall to the workers. single is the buffer of
 	// a chunk scored in one piece.
-	header, single *splcsv.Writer
-	runs           []*splcsv.Writer
+	header, single *replyWriter
+	runs           []*replyWriter
 	errs           []error     // per worker, the error that stopped it
 	panics         []*runPanic // per worker, a recovered panic
 }
@@ -72,7 +72,7 @@ func newParallelScorer(newDetector func() detect.Detector, workers int) *paralle
 	}
 	p.errs = make([]error, len(p.scorers))
 	p.panics = make([]*runPanic, len(p.scorers))
-	p.header, p.single = splcsv.NewWriter(), p.scorers[0].w
+	p.header, p.single = newReplyWriter(), p.scorers[0].w
 	return p
 }
 
@@ -83,9 +83,9 @@ func (p *parallelScorer) readRaw() {
 	}
 }
 
-// score returns the reply body as parts to be sent in order; they are
-// valid until the next call.
-func (p *parallelScorer) score(body []byte) ([][]byte, error) {
+// score returns the reply body, in parts to be sent in order. It shares
+// body's bytes and is valid until the next call.
+func (p *parallelScorer) score(body []byte) (reply, error) {
 	first := p.scorers[0]
 	if len(p.scorers) == 1 || len(body) < minParallelBody {
 		return p.sequential(body)
@@ -126,7 +126,7 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 		p.errs[w] = nil
 	}
 	for len(p.runs) < runs {
-		p.runs = append(p.runs, splcsv.NewWriter())
+		p.runs = append(p.runs, newReplyWriter())
 	}
 	var next atomic.Int64
 	work := func(w int) {
@@ -140,7 +140,6 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 			run := body[cuts[i]:cuts[i+1]]
 			s.w = p.runs[i]
 			s.w.Reset()
-			s.w.Grow(replySizeHint(len(run)))
 			s.r.ResetRecords(run, names)
 			p.errs[w] = s.scoreRecords()
 		}
@@ -169,14 +168,11 @@ func (p *parallelScorer) score(body []byte) ([][]byte, error) {
 			return p.sequential(body)
 		}
 	}
-	p.parts = append(p.parts[:0], p.header.Bytes())
-	for _, run := range p.runs[:runs] {
-		p.parts = append(p.parts, run.Bytes())
-	}
+	p.parts = append(append(p.parts[:0], p.header), p.runs[:runs]...)
 	return p.parts, nil
 }
 
-func (p *parallelScorer) sequential(body []byte) ([][]byte, error) {
+func (p *parallelScorer) sequential(body []byte) (reply, error) {
 	p.scorers[0].w = p.single
 	reply, err := p.scorers[0].score(body)
 	if err != nil {

@@ -25,7 +25,7 @@ func TestParallelEqualsSequential(t *testing.T) {
 	for name, body := range map[string][]byte{"realistic": big, "stray quote": stray, "newlines at the split": newlines} {
 		t.Run(name, func(t *testing.T) {
 			seq := newChunkScorer(detect.NewSPL())
-			want, err := seq.score(body)
+			want, err := scoreBody(t, seq, body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,7 +35,7 @@ func TestParallelEqualsSequential(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := bytes.Join(parts, nil); !bytes.Equal(got, want) {
+				if got := checkedReply(t, parts); !bytes.Equal(got, want) {
 					t.Fatalf("%d workers: reply differs from the sequential one (%d vs %d bytes)", workers, len(got), len(want))
 				}
 				// The header, then runs enough for every worker to take several.

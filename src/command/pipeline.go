@@ -48,15 +48,15 @@ func (s *Session) executeLoop(scorer *parallelScorer) error {
 			return fmt.Errorf("bitsscore: protocol error: chunk %d is a second %q request", chunk+1, req.Action)
 		}
 		bodyLen := len(item.msg.Body)
-		parts, err := scorer.score(item.msg.Body)
+		body, err := scorer.score(item.msg.Body)
 		if err != nil {
 			return fmt.Errorf("bitsscore: chunk %d: %v", chunk+1, err)
 		}
-		free <- item.msg // scored: the reader may fill it again
-		if err := s.out.WriteMessageParts(finishedMeta(req.Finished), parts...); err != nil {
+		if err := s.out.WriteMessageBody(finishedMeta(req.Finished), body); err != nil {
 			return errReported{fmt.Errorf("writing the reply to chunk %d: %w", chunk+1, err)}
 		}
-		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk+1, bodyLen, partsLen(parts), req.Finished)
+		free <- item.msg // the reply is written: the reader may fill it again
+		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk+1, bodyLen, body.Len(), req.Finished)
 	}
 }
 

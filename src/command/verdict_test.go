@@ -51,11 +51,11 @@ func TestVerdictCellsChangeNoByte(t *testing.T) {
 			}
 			// Twice: the second chunk must find the cache emptied and refilled.
 			for range 2 {
-				want, err := plain.score([]byte(body))
+				want, err := scoreBody(t, plain, []byte(body))
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := cached.score([]byte(body))
+				got, err := scoreBody(t, cached, []byte(body))
 				if err != nil {
 					t.Fatal(err)
 				}

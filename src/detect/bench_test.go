@@ -2,7 +2,10 @@ package detect
 
 import (
 	"bytes"
+	"encoding/csv"
 	"testing"
+
+	"bitsscore/src/internal/testevents"
 )
 
 // typicalEvents are Sysmon process-creation command lines of 100-300 bytes,
@@ -39,6 +42,32 @@ func benchmarkScore(b *testing.B, d Detector, events []splEvent) {
 // BenchmarkSPLScore is one event per op, cycling through typicalEvents.
 func BenchmarkSPLScore(b *testing.B) {
 	benchmarkScore(b, NewSPL(), typicalEvents)
+}
+
+// BenchmarkSPLScoreTestEvents is one event per op over the realistic mix
+// the end-to-end benchmarks stream (src/internal/testevents): mostly benign
+// process creations, the Atomic Red Team T1197 lines, and now and then a
+// 2.7 KB encoded PowerShell line.
+func BenchmarkSPLScoreTestEvents(b *testing.B) {
+	benchmarkScore(b, NewSPL(), testEventsMix(b))
+}
+
+// testEventsMix decodes 4096 events of testevents.Body (a chunk body, i.e.
+// CSV with a header row naming CommandLine and Image).
+func testEventsMix(tb testing.TB) []splEvent {
+	tb.Helper()
+	records, err := csv.NewReader(bytes.NewReader(testevents.Body(4096, 1197))).ReadAll()
+	if err != nil {
+		tb.Fatalf("reading testevents.Body: %v", err)
+	}
+	if len(records) < 2 || len(records[0]) < 2 || records[0][0] != "CommandLine" || records[0][1] != "Image" {
+		tb.Fatalf("testevents.Body header = %q, want CommandLine, Image first", records[0])
+	}
+	events := make([]splEvent, 0, len(records)-1)
+	for _, r := range records[1:] {
+		events = append(events, splEvent{commandLine: one(r[0]), image: one(r[1])})
+	}
+	return events
 }
 
 // BenchmarkSPLScoreNonASCII is the Unicode path: every command line holds

@@ -191,3 +191,35 @@ func TestErrorReply(t *testing.T) {
 		t.Errorf("got %s, want %s", meta, want)
 	}
 }
+
+// lyingBody declares one length and writes another.
+type lyingBody struct {
+	declared int
+	content  string
+}
+
+func (b lyingBody) Len() int { return b.declared }
+func (b lyingBody) WriteTo(w io.Writer) (int64, error) {
+	n, err := io.WriteString(w, b.content)
+	return int64(n), err
+}
+
+// A body that writes itself is framed with the length it declares, and a
+// body that writes a different length is an error, never a silently
+// corrupt stream.
+func TestWriteMessageBody(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	if err := w.WriteMessageBody([]byte(`{"finished":true}`), bytes.NewReader([]byte("a,b\n1,2\n"))); err != nil {
+		t.Fatal(err)
+	}
+	if want := "chunked 1.0,17,8\n{\"finished\":true}a,b\n1,2\n"; buf.String() != want {
+		t.Errorf("wrote %q, want %q", buf.String(), want)
+	}
+	for _, b := range []lyingBody{{declared: 5, content: "abc"}, {declared: 2, content: "abc"}} {
+		err := NewWriter(io.Discard).WriteMessageBody(nil, b)
+		if err == nil || !strings.Contains(err.Error(), "the stream is corrupt") {
+			t.Errorf("declared %d, wrote %d: err %v", b.declared, len(b.content), err)
+		}
+	}
+}

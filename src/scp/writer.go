@@ -2,6 +2,7 @@ package scp
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"strconv"
 )
@@ -30,6 +31,42 @@ func (w *Writer) WriteMessageParts(metadata []byte, parts ...[]byte) error {
 	for _, p := range parts {
 		bodyLen += len(p)
 	}
+	w.writeHeader(metadata, bodyLen)
+	for _, p := range parts {
+		w.bw.Write(p) // a large part bypasses the buffer: no copy
+	}
+	return w.bw.Flush()
+}
+
+// A Body is a message body that writes itself, such as a bytes.Buffer or
+// a bytes.Reader: its length must be known before its bytes are written,
+// because the header declares it.
+type Body interface {
+	Len() int
+	io.WriterTo
+}
+
+// WriteMessageBody writes one message whose body writes itself, and
+// flushes it. Small writes of the body are gathered into the Writer's
+// buffer, so a body may write itself in many small pieces.
+//
+// A body that writes other than the Len bytes it declared has corrupted
+// the stream, which cannot be repaired: the error says so, and the caller
+// must stop writing.
+func (w *Writer) WriteMessageBody(metadata []byte, body Body) error {
+	bodyLen := body.Len()
+	w.writeHeader(metadata, bodyLen)
+	n, err := body.WriteTo(w.bw)
+	if err == nil && n != int64(bodyLen) {
+		err = fmt.Errorf("scp: body wrote %d bytes, declared %d: the stream is corrupt", n, bodyLen)
+	}
+	if err != nil {
+		return err
+	}
+	return w.bw.Flush()
+}
+
+func (w *Writer) writeHeader(metadata []byte, bodyLen int) {
 	w.hdr = append(w.hdr[:0], "chunked 1.0,"...)
 	w.hdr = strconv.AppendInt(w.hdr, int64(len(metadata)), 10)
 	w.hdr = append(w.hdr, ',')
@@ -37,8 +74,4 @@ func (w *Writer) WriteMessageParts(metadata []byte, parts ...[]byte) error {
 	w.hdr = append(w.hdr, '\n')
 	w.bw.Write(w.hdr)
 	w.bw.Write(metadata)
-	for _, p := range parts {
-		w.bw.Write(p) // a large part bypasses the buffer: no copy
-	}
-	return w.bw.Flush()
 }

@@ -1,0 +1,134 @@
+package command
+
+import (
+	"io"
+
+	"bitsscore/src/splcsv"
+)
+
+// A replyWriter builds the body of a reply without copying the records
+// that pass through: a record that changes in no cell the command owns is
+// kept as a slice of the request body (WriteShared), and only the bytes
+// the command writes itself (the header, new cells, records rewritten cell
+// by cell) are encoded, by a splcsv.Writer. WriteTo sends both,
+// interleaved in order.
+//
+// A chunk's records are most of its reply, so this saves copying about a
+// chunk per chunk, and the reply's memory falls from a chunk's size to the
+// new cells plus 32 bytes a record. The price is that the request body
+// must stay unchanged until the reply is written.
+type replyWriter struct {
+	enc *splcsv.Writer // the encoded bytes
+	// shared lists the spans of other buffers, each to be written after
+	// the encoded bytes up to its encodedEnd.
+	shared    []sharedSpan
+	sharedLen int
+}
+
+type sharedSpan struct {
+	encodedEnd int
+	bytes      []byte
+}
+
+func newReplyWriter() *replyWriter { return &replyWriter{enc: splcsv.NewWriter()} }
+
+// The encoding methods of splcsv.Writer.
+func (w *replyWriter) WriteRaw(raw []byte)      { w.enc.WriteRaw(raw) }
+func (w *replyWriter) WriteField(value []byte)  { w.enc.WriteField(value) }
+func (w *replyWriter) WriteString(value string) { w.enc.WriteString(value) }
+func (w *replyWriter) WriteEmpty(n int)         { w.enc.WriteEmpty(n) }
+func (w *replyWriter) EndRecord()               { w.enc.EndRecord() }
+
+// Grow makes room for n more encoded bytes.
+func (w *replyWriter) Grow(n int) { w.enc.Grow(n) }
+
+// Encoded returns the bytes encoded so far, without the shared ones.
+func (w *replyWriter) Encoded() []byte { return w.enc.Bytes() }
+
+// Reset empties the writer, keeping its buffers.
+func (w *replyWriter) Reset() {
+	w.enc.Reset()
+	clear(w.shared) // let go of the last request body
+	w.shared, w.sharedLen = w.shared[:0], 0
+}
+
+// WriteShared writes raw, cells already encoded (a record exactly as the
+// request holds it), without copying it: raw must not change until the
+// body has been written.
+func (w *replyWriter) WriteShared(raw []byte) {
+	w.enc.WriteRaw(nil) // the separator, if raw does not start the record
+	w.shared = append(w.shared, sharedSpan{encodedEnd: w.enc.Len(), bytes: raw})
+	w.sharedLen += len(raw)
+}
+
+// Len returns the length of the body written so far.
+func (w *replyWriter) Len() int { return w.enc.Len() + w.sharedLen }
+
+// WriteTo writes the body to dst.
+func (w *replyWriter) WriteTo(dst io.Writer) (int64, error) {
+	encoded := w.enc.Bytes()
+	var written int64
+	write := func(b []byte) error {
+		n, err := dst.Write(b)
+		written += int64(n)
+		return err
+	}
+	from := 0
+	for _, s := range w.shared {
+		if err := write(encoded[from:s.encodedEnd]); err != nil {
+			return written, err
+		}
+		if err := write(s.bytes); err != nil {
+			return written, err
+		}
+		from = s.encodedEnd
+	}
+	err := write(encoded[from:])
+	return written, err
+}
+
+// AppendTo appends the body to dst: for tests and for callers that need
+// the reply in one piece.
+func (w *replyWriter) AppendTo(dst []byte) []byte {
+	encoded := w.enc.Bytes()
+	from := 0
+	for _, s := range w.shared {
+		dst = append(dst, encoded[from:s.encodedEnd]...)
+		dst = append(dst, s.bytes...)
+		from = s.encodedEnd
+	}
+	return append(dst, encoded[from:]...)
+}
+
+// A reply is a reply body in parts (a split chunk's header and runs),
+// written in order: an scp.Body.
+type reply []*replyWriter
+
+func (r reply) Len() int {
+	n := 0
+	for _, w := range r {
+		n += w.Len()
+	}
+	return n
+}
+
+func (r reply) WriteTo(dst io.Writer) (int64, error) {
+	var written int64
+	for _, w := range r {
+		n, err := w.WriteTo(dst)
+		written += n
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// bytes returns the reply in one piece.
+func (r reply) bytes() []byte {
+	var b []byte
+	for _, w := range r {
+		b = w.AppendTo(b)
+	}
+	return b
+}
