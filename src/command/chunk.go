@@ -97,7 +97,7 @@ func newChunkScorer(det detect.Detector) *chunkScorer {
 // reply.
 func (s *chunkScorer) score(body []byte) (*replyWriter, error) {
 	s.r.Reset(body)
-	s.w.Reset()
+	s.w.Reset(body)
 	header, err := s.r.ReadHeader()
 	if err != nil || header == nil {
 		return s.w, err
@@ -271,7 +271,7 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 		// Nothing in the record changes: send it as Splunk sent it, from
 		// the request itself, and append the new cells. This is the common
 		// case, and the fast one.
-		s.w.WriteShared(s.r.Record())
+		s.w.WriteFromSource(s.r.RecordSpan())
 	} else {
 		s.writeCells(fields)
 	}
@@ -293,7 +293,7 @@ func (s *chunkScorer) cellsOfVerdict(fields []splcsv.Field) []byte {
 	}
 	w := s.w
 	s.w = s.cellBuilder
-	s.w.Reset()
+	s.w.Reset(nil)
 	s.writeAppended(fields)
 	s.w = w
 	start := len(s.cellArena)

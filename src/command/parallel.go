@@ -27,16 +27,23 @@ const minParallelBody = 1 << 20
 // the split.
 type parallelScorer struct {
 	scorers []*chunkScorer
-	parts   reply
-	// header holds a split chunk's reply header, and runs[i] the reply to
-	// its run i, whichever worker scores it: each buffer is sized by the
-	// runs it has held, so memory settles at about one reply and stays
-	// there however the runs fall to the workers. single is the buffer of
-	// a chunk scored in one piece.
+	// Replies alternate between two sets of buffers, so that one reply can
+	// be written while the next chunk is scored into the other set.
+	replies [2]replyBuffers
+	turn    int         // the set the next chunk is scored into
+	errs    []error     // per worker, the error that stopped it
+	panics  []*runPanic // per worker, a recovered panic
+}
+
+// replyBuffers are one set of reply buffers. header holds a split chunk's
+// reply header, and runs[i] the reply to its run i, whichever worker
+// scores it: each buffer is sized by the runs it has held, so memory
+// settles and stays there however the runs fall to the workers. single is
+// the buffer of a chunk scored in one piece.
+type replyBuffers struct {
 	header, single *replyWriter
 	runs           []*replyWriter
-	errs           []error     // per worker, the error that stopped it
-	panics         []*runPanic // per worker, a recovered panic
+	parts          reply
 }
 
 // A chunk is cut into runsPerWorker runs per worker, each at least
@@ -72,7 +79,9 @@ func newParallelScorer(newDetector func() detect.Detector, workers int) *paralle
 	}
 	p.errs = make([]error, len(p.scorers))
 	p.panics = make([]*runPanic, len(p.scorers))
-	p.header, p.single = newReplyWriter(), p.scorers[0].w
+	for i := range p.replies {
+		p.replies[i].header, p.replies[i].single = newReplyWriter(), newReplyWriter()
+	}
 	return p
 }
 
@@ -84,16 +93,19 @@ func (p *parallelScorer) readRaw() {
 }
 
 // score returns the reply body, in parts to be sent in order. It shares
-// body's bytes and is valid until the next call.
+// body's bytes and stays valid during the next call, until the one after:
+// the caller may write it while the next chunk is scored.
 func (p *parallelScorer) score(body []byte) (reply, error) {
+	set := &p.replies[p.turn]
+	p.turn ^= 1
 	first := p.scorers[0]
 	if len(p.scorers) == 1 || len(body) < minParallelBody {
-		return p.sequential(body)
+		return p.sequential(body, set)
 	}
 	first.r.Reset(body)
 	header, err := first.r.ReadHeader()
 	if err != nil || header == nil {
-		return p.sequential(body)
+		return p.sequential(body, set)
 	}
 	names := slices.Clone(first.r.Header()) // shared with the other runs: not the Reader's own slice
 	start := first.r.Offset()
@@ -112,11 +124,11 @@ func (p *parallelScorer) score(body []byte) (reply, error) {
 	cuts = append(cuts, len(body))
 	runs := len(cuts) - 1
 	if runs < 2 {
-		return p.sequential(body)
+		return p.sequential(body, set)
 	}
 
-	first.w = p.header
-	first.w.Reset()
+	first.w = set.header
+	first.w.Reset(nil)
 	first.locate(names)
 	first.writeHeader(header)
 	for w, s := range p.scorers {
@@ -125,8 +137,8 @@ func (p *parallelScorer) score(body []byte) (reply, error) {
 		}
 		p.errs[w] = nil
 	}
-	for len(p.runs) < runs {
-		p.runs = append(p.runs, newReplyWriter())
+	for len(set.runs) < runs {
+		set.runs = append(set.runs, newReplyWriter())
 	}
 	var next atomic.Int64
 	work := func(w int) {
@@ -138,8 +150,8 @@ func (p *parallelScorer) score(body []byte) (reply, error) {
 				return
 			}
 			run := body[cuts[i]:cuts[i+1]]
-			s.w = p.runs[i]
-			s.w.Reset()
+			s.w = set.runs[i]
+			s.w.Reset(run)
 			s.r.ResetRecords(run, names)
 			p.errs[w] = s.scoreRecords()
 		}
@@ -165,19 +177,19 @@ func (p *parallelScorer) score(body []byte) (reply, error) {
 	}
 	for _, err := range p.errs {
 		if err != nil {
-			return p.sequential(body)
+			return p.sequential(body, set)
 		}
 	}
-	p.parts = append(append(p.parts[:0], p.header), p.runs[:runs]...)
-	return p.parts, nil
+	set.parts = append(append(set.parts[:0], set.header), set.runs[:runs]...)
+	return set.parts, nil
 }
 
-func (p *parallelScorer) sequential(body []byte) (reply, error) {
-	p.scorers[0].w = p.single
+func (p *parallelScorer) sequential(body []byte, set *replyBuffers) (reply, error) {
+	p.scorers[0].w = set.single
 	reply, err := p.scorers[0].score(body)
 	if err != nil {
 		return nil, err
 	}
-	p.parts = append(p.parts[:0], reply)
-	return p.parts, nil
+	set.parts = append(set.parts[:0], reply)
+	return set.parts, nil
 }

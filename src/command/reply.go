@@ -8,7 +8,7 @@ import (
 
 // A replyWriter builds the body of a reply without copying the records
 // that pass through: a record that changes in no cell the command owns is
-// kept as a slice of the request body (WriteShared), and only the bytes
+// kept as a span of the request body (WriteFromSource), and only the bytes
 // the command writes itself (the header, new cells, records rewritten cell
 // by cell) are encoded, by a splcsv.Writer. WriteTo sends both,
 // interleaved in order.
@@ -19,16 +19,16 @@ import (
 // must stay unchanged until the reply is written.
 type replyWriter struct {
 	enc *splcsv.Writer // the encoded bytes
-	// shared lists the spans of other buffers, each to be written after
-	// the encoded bytes up to its encodedEnd.
+	// source is the request body; shared lists spans of it, each to be
+	// written after the encoded bytes up to its encodedEnd. Spans are
+	// offsets, not slices: a slice of pointer-free structs costs the
+	// garbage collector nothing to scan or to clear.
+	source    []byte
 	shared    []sharedSpan
 	sharedLen int
 }
 
-type sharedSpan struct {
-	encodedEnd int
-	bytes      []byte
-}
+type sharedSpan struct{ encodedEnd, start, end int }
 
 func newReplyWriter() *replyWriter { return &replyWriter{enc: splcsv.NewWriter()} }
 
@@ -45,20 +45,21 @@ func (w *replyWriter) Grow(n int) { w.enc.Grow(n) }
 // Encoded returns the bytes encoded so far, without the shared ones.
 func (w *replyWriter) Encoded() []byte { return w.enc.Bytes() }
 
-// Reset empties the writer, keeping its buffers.
-func (w *replyWriter) Reset() {
+// Reset empties the writer, keeping its buffers, and makes source the
+// buffer WriteFromSource refers to.
+func (w *replyWriter) Reset(source []byte) {
 	w.enc.Reset()
-	clear(w.shared) // let go of the last request body
+	w.source = source
 	w.shared, w.sharedLen = w.shared[:0], 0
 }
 
-// WriteShared writes raw, cells already encoded (a record exactly as the
-// request holds it), without copying it: raw must not change until the
-// body has been written.
-func (w *replyWriter) WriteShared(raw []byte) {
-	w.enc.WriteRaw(nil) // the separator, if raw does not start the record
-	w.shared = append(w.shared, sharedSpan{encodedEnd: w.enc.Len(), bytes: raw})
-	w.sharedLen += len(raw)
+// WriteFromSource writes source[start:end], cells already encoded (a
+// record exactly as the request holds it), without copying them: source
+// must not change until the body has been written.
+func (w *replyWriter) WriteFromSource(start, end int) {
+	w.enc.WriteRaw(nil) // the separator, if the span does not start the record
+	w.shared = append(w.shared, sharedSpan{encodedEnd: w.enc.Len(), start: start, end: end})
+	w.sharedLen += end - start
 }
 
 // Len returns the length of the body written so far.
@@ -78,7 +79,7 @@ func (w *replyWriter) WriteTo(dst io.Writer) (int64, error) {
 		if err := write(encoded[from:s.encodedEnd]); err != nil {
 			return written, err
 		}
-		if err := write(s.bytes); err != nil {
+		if err := write(w.source[s.start:s.end]); err != nil {
 			return written, err
 		}
 		from = s.encodedEnd
@@ -94,7 +95,7 @@ func (w *replyWriter) AppendTo(dst []byte) []byte {
 	from := 0
 	for _, s := range w.shared {
 		dst = append(dst, encoded[from:s.encodedEnd]...)
-		dst = append(dst, s.bytes...)
+		dst = append(dst, w.source[s.start:s.end]...)
 		from = s.encodedEnd
 	}
 	return append(dst, encoded[from:]...)

@@ -51,15 +51,16 @@ func (w *shortWriter) Write(p []byte) (int, error) {
 func TestReplyWriter(t *testing.T) {
 	w := newReplyWriter()
 	request := []byte("a,b\nc,d\n")
+	w.Reset(request)
 	w.WriteString("h1")
 	w.WriteString("h2")
 	w.WriteString("new")
 	w.EndRecord()
-	w.WriteShared(request[0:3]) // a record starts: no separator
+	w.WriteFromSource(0, 3) // a record starts: no separator
 	w.WriteString("x")
 	w.EndRecord()
 	w.WriteString("first")
-	w.WriteShared(request[4:7]) // mid-record: a separator before it
+	w.WriteFromSource(4, 7) // mid-record: a separator before it
 	w.EndRecord()
 	want := "h1,h2,new\na,b,x\nfirst,c,d\n"
 	if got := string(checkedReply(t, reply{w})); got != want {
@@ -73,7 +74,7 @@ func TestReplyWriter(t *testing.T) {
 			t.Errorf("limit %d: wrote %d, err %v", limit, n, err)
 		}
 	}
-	w.Reset()
+	w.Reset(nil)
 	if w.Len() != 0 || len(w.shared) != 0 {
 		t.Errorf("after Reset: Len %d, %d shared spans", w.Len(), len(w.shared))
 	}

@@ -97,8 +97,16 @@ func rewriteRaw(t *testing.T, body []byte) []byte {
 	}
 	w := NewWriter()
 	for fields != nil {
+		// A record is its cells and the commas between them, in place.
+		start, end := r.RecordSpan()
+		if record := r.Record(); !bytes.Equal(record, body[start:end]) {
+			t.Fatalf("Record %q is not body[%d:%d] %q", record, start, end, body[start:end])
+		}
 		for _, f := range fields {
 			w.WriteRaw(f.Raw)
+		}
+		if cells := w.Bytes()[len(w.Bytes())-(end-start):]; !bytes.Equal(cells, body[start:end]) {
+			t.Fatalf("record span %q, its cells rewritten %q", body[start:end], cells)
 		}
 		w.EndRecord()
 		if fields, err = r.Next(); err != nil {

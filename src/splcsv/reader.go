@@ -137,6 +137,10 @@ func (r *Reader) lineAt(offset int) int {
 // record can copy it whole instead of cell by cell.
 func (r *Reader) Record() []byte { return r.data[r.recStart:r.recEnd] }
 
+// RecordSpan returns where the last record read by Next or ReadHeader lies
+// in the body, without its line end: Record is body[start:end].
+func (r *Reader) RecordSpan() (start, end int) { return r.recStart, r.recEnd }
+
 // Header returns the column names read by ReadHeader.
 func (r *Reader) Header() []string { return r.header }
 
