@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"unicode"
@@ -79,17 +78,15 @@ func (d *splDetector) Score(in, out []Values) {
 		flags |= imageFlags(v)
 	}
 	for _, v := range commandLine {
-		f, rescan := scanLowerRules(v, flags)
-		if rescan {
-			// ASCII folding is lower() only on ASCII; scan the real
-			// lower(v) for the lower() rules still unset.
+		f, nonASCII := scanCommandLine(v)
+		if nonASCII {
+			// ASCII folding is lower() only on ASCII; rescan the real
+			// lower(v) for the lower() rules. ExternalDownload reads v itself.
 			d.lowered = appendLowerUnicode(d.lowered[:0], v)
-			f, _ = scanLowerRules(d.lowered, f)
+			lowered, _ := scanCommandLine(d.lowered)
+			f = f&flagExternalDownload | lowered&flagsLowered
 		}
 		flags |= f
-		if flags&flagExternalDownload == 0 && hasExternalDownload(v) {
-			flags |= flagExternalDownload
-		}
 	}
 
 	out[outCommandLine] = commandLine
@@ -197,41 +194,40 @@ func foldsTo(r, want rune) bool {
 	return false
 }
 
-// scanLowerRules decides the five lower() rules on the ASCII lowercase of
-// s. decided holds flags already known (from the Image or an earlier value
-// of a multivalue field): their needles are not looked for again, and f
-// includes them. rescan reports that s holds a byte >= 0x80 and some lower()
-// flag is still unset: ASCII folding may then differ from SPL's lower(), and
-// the caller must scan lower(s) too. Needles are ASCII, and lower() keeps
-// every ASCII byte of s and every run of adjacent ASCII bytes (it only
-// rewrites non-ASCII runes), so a needle found here is in lower(s) as well:
-// the flags found here need no rescan.
+// scanCommandLine decides, in one pass over one CommandLine value s, the
+// five lower() rules on the ASCII lowercase of s and ExternalDownload on s
+// itself. nonASCII reports a byte >= 0x80: ASCII lowercase may then differ
+// from SPL's lower() and the caller must rescan lower(s) for those rules.
 //
-// The rules are literal searches (docs/semantics.md): every needle holds
-// one of '/', '\', '-', '.', its trigger, followed by at least one byte.
-// The pass finds triggers eight at a time (triggerMask), drops those whose
-// next byte starts no needle still pending (needlesAt, needlesFollowedBy),
-// and compares the needle around the rest under ASCII case folding. Every
-// needle is ASCII and a multi-byte UTF-8 sequence holds no ASCII byte, so on
-// lowered text this byte-wise search finds exactly the rune-wise matches.
-func scanLowerRules(s []byte, decided splFlag) (f splFlag, rescan bool) {
-	f = decided & flagsLowered
-	pending := pendingNeedles(f)
-	nonASCII := false
-	var tail [16]byte
-	for base := 0; base < len(s) && pending != 0; base += 8 {
-		// w holds s[base:base+8] and next the byte after each of them,
-		// s[base+1:base+9]. Past the end both read NULs: no trigger, and
-		// no needle byte, so a trigger in the last byte of s is dropped.
-		var w, next uint64
-		if base+9 <= len(s) {
+// The lower() rules are literal searches (docs/semantics.md): every needle
+// holds one of '/', '\\', '-', '.', so the pass visits only those bytes
+// (found eight at a time by triggerMask), drops those whose next byte
+// starts no needle (followerClass), and compares the needle around the
+// rest under ASCII case folding. Every needle is ASCII and a multi-byte
+// UTF-8 sequence holds no ASCII byte, so on lowered text this byte-wise
+// search finds exactly the rune-wise matches.
+//
+// ExternalDownload: a match of `https?://` ending at q fails the lookahead
+// exactly when ".microsoft.com", ".windowsupdate.com" or ".windows.com"
+// starts in s[q:end of q's line] (`.` stops only at '\n'; `.*` may match
+// nothing). A later `https?://` on the same line sees a suffix of an
+// earlier one's rest, so the regex matches iff on some line the last
+// `https?://` has no domain starting at or after its end. Matches never
+// overlap: "http://" and "https://" hold one 'h', their first byte. So the
+// pass also visits ':' and '\n' and keeps, per line, the end of the last
+// scheme and the start of the last domain.
+func scanCommandLine(s []byte) (f splFlag, nonASCII bool) {
+	lastSchemeEnd, lastDomainStart := -1, -1
+	var word [8]byte
+	for base := 0; base < len(s); base += 8 {
+		var w uint64
+		if base+8 <= len(s) {
 			w = binary.LittleEndian.Uint64(s[base:])
-			next = binary.LittleEndian.Uint64(s[base+1:])
 		} else {
-			tail = [16]byte{}
-			copy(tail[:], s[base:])
-			w = binary.LittleEndian.Uint64(tail[:])
-			next = binary.LittleEndian.Uint64(tail[1:])
+			// Pad the tail with NULs, which are no trigger.
+			word = [8]byte{}
+			copy(word[:], s[base:])
+			w = binary.LittleEndian.Uint64(word[:])
 		}
 		var m uint64
 		if w&highBits == 0 {
@@ -241,17 +237,14 @@ func scanLowerRules(s []byte, decided splFlag) (f splFlag, rescan bool) {
 			m = triggerMaskBytewise(w)
 		}
 		for ; m != 0; m &= m - 1 {
-			// shift is the bit offset of the trigger's byte in w and of its
-			// follower in next; both come from registers, not from s.
-			shift := bits.TrailingZeros64(m) &^ 7
-			trigger, follower := byte(w>>shift), byte(next>>shift)
-			// Most triggers are path separators, dots and dashes that start
-			// no pending needle: drop them by the byte that follows.
-			if needlesAt[trigger]&needlesFollowedBy[follower]&pending == 0 {
+			i := base + bits.TrailingZeros64(m)>>3
+			c := s[i]
+			// Most triggers are path separators and dots that start no
+			// needle: reject them by the byte that follows.
+			if c != '\n' && (i+1 == len(s) || canFollow[s[i+1]]&followerClass[c] == 0) {
 				continue
 			}
-			i := base + shift>>3
-			switch trigger {
+			switch c {
 			case '/':
 				f |= slashFlags(s[i+1:])
 			case '-':
@@ -268,66 +261,47 @@ func scanLowerRules(s []byte, decided splFlag) (f splFlag, rescan bool) {
 				if hasSuspiciousExtAt(s, i+1) {
 					f |= flagSuspiciousExt
 				}
+				if isMicrosoftDomainAt(s[i+1:]) {
+					lastDomainStart = i
+				}
+			case ':':
+				if hasPrefix(s[i+1:], "//") && (hasSuffix(s[:i], "http") || hasSuffix(s[:i], "https")) {
+					lastSchemeEnd = i + 3
+				}
+			case '\n':
+				if lastSchemeEnd >= 0 && lastDomainStart < lastSchemeEnd {
+					f |= flagExternalDownload
+				}
+				lastSchemeEnd, lastDomainStart = -1, -1
 			}
-			pending = pendingNeedles(f)
 		}
 	}
-	// pending == 0 may have stopped the pass early, but then no flag is
-	// left for lower(s) to add; otherwise nonASCII saw every byte.
-	return f, nonASCII && pending != 0
+	if lastSchemeEnd >= 0 && lastDomainStart < lastSchemeEnd {
+		f |= flagExternalDownload
+	}
+	return f, nonASCII
 }
 
-// needle groups: one bit per trigger and set of following bytes that starts
-// a needle, so that a decided flag can retire the groups that only serve it.
-const (
-	needleSlashNotify   uint8 = 1 << iota // /setnotify…
-	needleSlashTransfer                   // /transfer, /addfile
-	needleSlashReset                      // /reset
-	needleDashTransfer                    // -bitstransfer, -bitsfile
-	needleBackslashDest                   // \appdata\, \users\, \programdata\, \windows\, (c:)\temp\
-	needleDotExt                          // .exe, .dll, .ps1, .bat, .cmd, .vbs, .js, .hta
-)
-
-// pendingNeedles are the needle groups whose flag f does not hold yet: once
-// a flag is set, finding its needles again cannot change the result.
-func pendingNeedles(f splFlag) uint8 {
-	var pending uint8
-	if f&flagHasNotify == 0 {
-		pending |= needleSlashNotify
-	}
-	if f&flagHasTransfer == 0 {
-		pending |= needleSlashTransfer | needleDashTransfer
-	}
-	if f&flagHasReset == 0 {
-		pending |= needleSlashReset
-	}
-	if f&flagSuspiciousDest == 0 {
-		pending |= needleBackslashDest
-	}
-	if f&flagSuspiciousExt == 0 {
-		pending |= needleDotExt
-	}
-	return pending
-}
-
-// needlesAt[t] are the needle groups trigger t starts, and
-// needlesFollowedBy[c] the groups whose second byte can be c, either case
-// (read-only tables). A byte that is no trigger, and NUL, are in no group.
-var needlesAt, needlesFollowedBy = func() (at, followedBy [256]uint8) {
-	add := func(trigger byte, group uint8, followers string) {
-		at[trigger] |= group
+// followerClass[t] is the class of the bytes that can follow trigger t in
+// a needle, and canFollow[c] the set of classes c is in (read-only tables). A needle is never
+// at a trigger without a following byte ('\n', which is no needle, aside).
+var followerClass, canFollow = func() (class, follows [256]uint8) {
+	add := func(trigger byte, bit uint8, followers string, foldCase bool) {
+		class[trigger] = bit
 		for _, c := range []byte(followers) {
-			followedBy[c] |= group
-			followedBy[c-'a'+'A'] |= group
+			follows[c] |= bit
+			if foldCase {
+				follows[c-'a'+'A'] |= bit
+			}
 		}
 	}
-	add('/', needleSlashNotify, "s")
-	add('/', needleSlashTransfer, "ta")
-	add('/', needleSlashReset, "r")
-	add('-', needleDashTransfer, "b")
-	add('\\', needleBackslashDest, "aupwt")
-	add('.', needleDotExt, "edpbcvjh")
-	return at, followedBy
+	add('/', 1<<0, "star", true)     // /setnotify…, /transfer, /addfile, /reset
+	add('-', 1<<1, "b", true)        // -bitstransfer, -bitsfile
+	add('\\', 1<<2, "aupwt", true)   // \appdata\, \users\, \programdata\, \windows\, (c:)\temp\
+	add('.', 1<<3, "edpbcvjh", true) // extensions
+	add('.', 1<<3, "mw", false)      // .microsoft.com, .windows….com (case-sensitive)
+	add(':', 1<<4, "/", false)       // ://
+	return class, follows
 }()
 
 const (
@@ -337,13 +311,13 @@ const (
 )
 
 // triggerMask sets the top bit of each byte of w (all ASCII) that is '-',
-// '.', '/' (0x2d..0x2f) or '\\'. With every byte below 0x80, adding 0x53
-// sets a byte's top bit iff it is >= 0x2d and adding 0x50 iff >= 0x30;
-// x+0x7f sets it iff x != 0; no carry crosses a byte.
+// '.', '/' (0x2d..0x2f), '\\', ':' or '\n'. With every byte below 0x80,
+// adding 0x53 sets a byte's top bit iff it is >= 0x2d and adding 0x50 iff
+// >= 0x30; x+0x7f sets it iff x != 0; no carry crosses a byte.
 func triggerMask(w uint64) uint64 {
 	inDashToSlash := (w + 0x53*oneBytes) &^ (w + 0x50*oneBytes)
-	notBackslash := (w ^ '\\'*oneBytes) + lowBits
-	return (inDashToSlash | ^notBackslash) & highBits
+	noneEqual := ((w ^ '\\'*oneBytes) + lowBits) & ((w ^ ':'*oneBytes) + lowBits) & ((w ^ '\n'*oneBytes) + lowBits)
+	return (inDashToSlash | ^noneEqual) & highBits
 }
 
 // triggerMaskBytewise is triggerMask for a word holding non-ASCII bytes,
@@ -352,104 +326,11 @@ func triggerMaskBytewise(w uint64) uint64 {
 	var m uint64
 	for k := 0; k < 8; k++ {
 		switch byte(w >> (8 * k)) {
-		case '-', '.', '/', '\\':
+		case '-', '.', '/', '\\', ':', '\n':
 			m |= 0x80 << (8 * k)
 		}
 	}
 	return m
-}
-
-// hasExternalDownload decides `https?://(?!(.*\.microsoft\.com|
-// .*\.windowsupdate\.com|.*\.windows\.com))` on s itself: case-sensitive
-// and not lowered, like the SPL.
-//
-// A match of `https?://` ending at q fails the lookahead exactly when
-// ".microsoft.com", ".windowsupdate.com" or ".windows.com" starts in
-// s[q:end of q's line] (`.` stops only at '\n'; `.*` may match nothing). All
-// matches around one "://" end at the same q, so the regex matches iff some
-// "://" preceded by "http" (which "https" ends with... or "https") ends a
-// scheme with no domain starting in the rest of its line. The walk visits
-// schemes by increasing q: if no domain starts in the rest of q's line, the
-// regex matches; otherwise a domain starting at D there also fails every
-// later scheme of the line that ends at or before D, and the next scheme
-// that can succeed ends after D. Its ':' is then after D too, since a ':'
-// at D-2, D-1 or D needs "//" over s[D], which is '.'; so the search for
-// "://" resumes at D+1.
-//
-// Linear on any input: the "://", '\n' and ".com" searches each resume
-// after what they already read (up to a needle's length), and each is a
-// vectorized standard-library search. Most command lines hold no "://" and
-// cost one bytes.Index.
-func hasExternalDownload(s []byte) bool {
-	lineEnd := -1 // the first '\n' at or after the current scheme's end, or len(s)
-	for from := 0; ; {
-		q := nextSchemeEnd(s, from)
-		if q < 0 {
-			return false
-		}
-		if q > lineEnd {
-			// A new line: the cached '\n' precedes q. (q == lineEnd is a
-			// scheme ending right before that '\n', on the same line.)
-			lineEnd = q + indexByteOrLen(s[q:], '\n')
-		}
-		d := firstMicrosoftDomain(s[q:lineEnd])
-		if d < 0 {
-			return true
-		}
-		from = q + d + 1
-	}
-}
-
-// nextSchemeEnd returns the end of the first match of `https?://` whose
-// "://" starts at or after from, or -1. Its "http" may start before from:
-// the regex may match anywhere.
-func nextSchemeEnd(s []byte, from int) int {
-	for from < len(s) {
-		k := bytes.Index(s[from:], schemeSeparator)
-		if k < 0 {
-			return -1
-		}
-		colon := from + k
-		if hasSuffix(s[:colon], "http") || hasSuffix(s[:colon], "https") {
-			return colon + len(schemeSeparator)
-		}
-		from = colon + 1
-	}
-	return -1
-}
-
-var schemeSeparator = []byte("://") // read-only
-
-// firstMicrosoftDomain returns where in rest the first ".microsoft.com",
-// ".windowsupdate.com" or ".windows.com" starts, or -1. All three end in
-// ".com" and their names end in different letters ('t', 'e', 's'), so at
-// most one of them ends at any ".com"; one vectorized search for ".com"
-// finds the candidates, in the order the domains start (none can start
-// inside another: each holds '.' only before its name and before "com").
-func firstMicrosoftDomain(rest []byte) int {
-	for from := 0; ; {
-		k := bytes.Index(rest[from:], dotCom)
-		if k < 0 {
-			return -1
-		}
-		dot := from + k
-		for _, name := range [...]string{".microsoft", ".windowsupdate", ".windows"} {
-			if hasSuffix(rest[:dot], name) {
-				return dot - len(name)
-			}
-		}
-		from = dot + 1
-	}
-}
-
-var dotCom = []byte(".com") // read-only
-
-// indexByteOrLen is bytes.IndexByte(s, c), or len(s) when s holds no c.
-func indexByteOrLen(s []byte, c byte) int {
-	if k := bytes.IndexByte(s, c); k >= 0 {
-		return k
-	}
-	return len(s)
 }
 
 // slashFlags decides the needles that start with '/' given the bytes after it.
@@ -496,6 +377,22 @@ func isSuspiciousDestAt(s []byte, i int) bool {
 		return hasPrefixFold(rest, `windows\temp\`)
 	case 't':
 		return hasPrefixFold(rest, `temp\`) && hasSuffixFold(s[:i], "c:")
+	}
+	return false
+}
+
+// isMicrosoftDomainAt reports whether rest, the bytes after a '.', starts
+// with "microsoft.com", "windowsupdate.com" or "windows.com" (case-sensitive,
+// as the SPL).
+func isMicrosoftDomainAt(rest []byte) bool {
+	if len(rest) == 0 {
+		return false
+	}
+	switch rest[0] {
+	case 'm':
+		return hasPrefix(rest, "microsoft.com")
+	case 'w':
+		return hasPrefix(rest, "windows") && (hasPrefix(rest[7:], ".com") || hasPrefix(rest[7:], "update.com"))
 	}
 	return false
 }
