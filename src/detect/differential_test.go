@@ -51,18 +51,18 @@ var adversarialValues = []string{
 	"pwsh.exe\u212A", "powershell_ise.exe", "\xffpwsh.exe", "pwsh.ex\xe5", "pwsh\xc3.exe", "\xe2\x84\xaapwsh.exe",
 	// Lowercase mappings that change byte length.
 	"\u023A/reset", "\u0130/addfile", "\u212A.exe", "\u1E9E/transfer", "\u2C6F\\appdata\\",
-	// hasExternalDownload's walk: many "://" on a line, "://" split by a
-	// line, schemes at the very end, domains before and after schemes,
-	// upper case, non-ASCII.
+	// ExternalDownload's per-line reasoning: many "://" on a line, "://"
+	// split by a line, schemes at the very end, domains before and after
+	// schemes, upper case, non-ASCII.
 	strings.Repeat("x://", 300) + "http://a", strings.Repeat("http://a.microsoft.com ", 100) + "http://b",
 	strings.Repeat("http://a.microsoft.com\n", 100), strings.Repeat("http://a.microsoft.com\n", 100) + "http://b",
 	"http:/\n/a", "http:\n//a", "a http://", "a https://", ".microsoft.com http://x", "http://x.windows.com http://y .microsoft.com",
 	"Http://x.microsoft.com http://y", "HTTPS://x http://y.windows.com", "é http://x", "http://é.windows.com", "http://x\xff",
 	"http://a.microsoft.com.com", "http://a.comicrosoft.com", "http://a.windowsupdate.windows.com", "http://amicrosoft.com",
 	"http://a.microsoft.com/http://b.windows.com", "https://a.windowsupdate.com/x.exe https://b",
-	// scanLowerRules: triggers at the last byte and at 64-byte block edges,
-	// needles across a block edge, and the early stop once every lower()
-	// flag is set (then "://" is still looked for), ASCII and not.
+	// The trigger scan: triggers at the last byte and at word and 64-byte
+	// edges, needles across an edge, and values where every lower() flag
+	// is set before a "://", ASCII and not.
 	"a/", "a\\", "a-", "a.", "/", "\\", strings.Repeat("a", 63) + "/reset", strings.Repeat("a", 62) + "/reset",
 	strings.Repeat("a", 60) + "/setnotifyflags", strings.Repeat("a", 58) + "start-bitstransfer", strings.Repeat("a", 61) + `\appdata\`,
 	strings.Repeat("a", 63) + ".exe", strings.Repeat("a", 64) + ".js", strings.Repeat("a", 61) + "http://x", strings.Repeat("é", 40) + "/addfile",
