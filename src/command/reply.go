@@ -18,7 +18,7 @@ import (
 // new cells plus 32 bytes a record. The price is that the request body
 // must stay unchanged until the reply is written.
 type replyWriter struct {
-	enc *splcsv.Writer // the encoded bytes
+	enc splcsv.Writer // the encoded bytes
 	// source is the request body; shared lists spans of it, each to be
 	// written after the encoded bytes up to its encodedEnd. Spans are
 	// offsets, not slices: a slice of pointer-free structs costs the
@@ -26,11 +26,13 @@ type replyWriter struct {
 	source    []byte
 	shared    []sharedSpan
 	sharedLen int
+
+	_ falseSharingPad // workers write the runs' replyWriters side by side
 }
 
 type sharedSpan struct{ encodedEnd, start, end int }
 
-func newReplyWriter() *replyWriter { return &replyWriter{enc: splcsv.NewWriter()} }
+func newReplyWriter() *replyWriter { return &replyWriter{} }
 
 // The encoding methods of splcsv.Writer.
 func (w *replyWriter) WriteRaw(raw []byte)      { w.enc.WriteRaw(raw) }

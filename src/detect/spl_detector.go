@@ -44,6 +44,12 @@ type splDetector struct {
 	// flags are the last Score's flags: its verdict. The flags decide every
 	// output but CommandLine and Image, the score included.
 	flags splFlag
+
+	// Detectors are made one per goroutine, one after the other, and each
+	// writes flags for every event: without this the next detector's first
+	// bytes could share flags' cache line, and the goroutines would evict
+	// each other's copy of it on every event.
+	_ [128]byte
 }
 
 // NewSPL returns the default detector: exactly the original SPL search's

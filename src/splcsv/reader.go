@@ -64,7 +64,8 @@ func (f Field) Value(scratch []byte) (value, grown []byte) {
 	return scratch[start:len(scratch):len(scratch)], scratch
 }
 
-// A Reader reads the records of one CSV body.
+// A Reader reads the records of one CSV body. The zero value reads an
+// empty body; Reset gives it another.
 type Reader struct {
 	data   []byte
 	pos    int

@@ -3,17 +3,18 @@ package splcsv
 import "slices"
 
 // A Writer builds a CSV body in memory. The protocol's header declares the
-// body's length, so a body is always complete before it is sent.
+// body's length, so a body is always complete before it is sent. The zero
+// value is an empty Writer ready to use.
 type Writer struct {
-	buf   []byte
-	first bool // the next field starts a record
+	buf      []byte
+	inRecord bool // a field of the current record has been written
 }
 
 // NewWriter returns an empty Writer.
-func NewWriter() *Writer { return &Writer{first: true} }
+func NewWriter() *Writer { return &Writer{} }
 
 // Reset empties the Writer, keeping its buffer.
-func (w *Writer) Reset() { w.buf, w.first = w.buf[:0], true }
+func (w *Writer) Reset() { w.buf, w.inRecord = w.buf[:0], false }
 
 // Grow makes room for n more bytes, so that a body of known size is
 // allocated once instead of by repeated doubling.
@@ -26,10 +27,10 @@ func (w *Writer) Bytes() []byte { return w.buf }
 func (w *Writer) Len() int { return len(w.buf) }
 
 func (w *Writer) sep() {
-	if !w.first {
+	if w.inRecord {
 		w.buf = append(w.buf, ',')
 	}
-	w.first = false
+	w.inRecord = true
 }
 
 // WriteRaw writes a cell exactly as given: a Field.Raw read from Splunk, or
@@ -44,8 +45,8 @@ func (w *Writer) WriteEmpty(n int) {
 	if n <= 0 {
 		return
 	}
-	if w.first {
-		w.first = false
+	if !w.inRecord {
+		w.inRecord = true
 		n--
 	}
 	for ; n > 0; n-- {
@@ -68,7 +69,7 @@ func (w *Writer) WriteString(value string) {
 // EndRecord ends the current record with "\n", as Splunk writes.
 func (w *Writer) EndRecord() {
 	w.buf = append(w.buf, '\n')
-	w.first = true
+	w.inRecord = false
 }
 
 // AppendField appends value to dst as a CSV cell: quoted, with quotes
