@@ -148,14 +148,6 @@ func (s *Session) run() error {
 // searches at once, so a command takes a few cores for large chunks, not all.
 func scoringWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
 
-func partsLen(parts [][]byte) int {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	return n
-}
-
 var (
 	finishedTrue  = []byte(`{"finished":true}`)
 	finishedFalse = []byte(`{"finished":false}`)
