@@ -242,10 +242,7 @@ func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 			return err
 		}
 	}
-	for k := range s.out {
-		s.out[k] = nil
-	}
-	s.det.Score(s.in, s.out)
+	s.det.Score(s.in, s.out) // sets every output: out needs no clearing
 	s.writeRecord(fields)
 	return nil
 }

@@ -16,8 +16,10 @@ func (v Values) IsNull() bool { return len(v) == 0 }
 // A Detector scores events.
 //
 // Inputs and Outputs are fixed for the Detector's lifetime. Score reads
-// in[i] as the values of Inputs()[i] and sets out[j] to the values of
-// Outputs()[j]; a nil out[j] writes a null (empty) field. Output values may
+// in[i] as the values of Inputs()[i] and sets every out[j] to the values of
+// Outputs()[j]; a nil out[j] writes a null (empty) field. Callers reuse out
+// from event to event without clearing it, so an output Score leaves
+// unset would repeat the last event's. Output values may
 // alias the input or the Detector's own buffers and are valid until the next
 // call to Score. A Detector is not safe for concurrent use: give each
 // goroutine its own.

@@ -280,3 +280,24 @@ func TestSPLOutputValuesAreCapped(t *testing.T) {
 		t.Errorf("HasReset = %q, want \"0\"", got)
 	}
 }
+
+// Callers reuse out between events without clearing it (the Detector
+// contract), so Score must set every output, null ones included.
+func TestScoreSetsEveryOutput(t *testing.T) {
+	events := append([]splEvent{{}, cmd("")}, typicalEvents...)
+	for name, d := range map[string]Detector{"NewSPL": NewSPL(), "reference": mustReference(t)} {
+		for _, e := range events {
+			out := make([]Values, len(d.Outputs()))
+			stale := []byte("stale")
+			for j := range out {
+				out[j] = Values{stale}
+			}
+			d.Score([]Values{e.commandLine, e.processCommandLine, e.image}, out)
+			for j, v := range out {
+				if len(v) == 1 && len(v[0]) > 0 && &v[0][0] == &stale[0] {
+					t.Errorf("%s, %s: %s left unset", name, e, d.Outputs()[j])
+				}
+			}
+		}
+	}
+}

@@ -29,7 +29,9 @@ func ev(kv ...string) event {
 	return e
 }
 
-// score runs d on e and decodes the outputs.
+// score runs d on e and decodes the outputs. It also checks that Score
+// sets every output, as the Detector contract requires: out starts full of
+// a stale value, as it would after another event.
 func score(t testing.TB, d detect.Detector, e event) result {
 	t.Helper()
 	in := make([]detect.Values, len(d.Inputs()))
@@ -39,7 +41,16 @@ func score(t testing.TB, d detect.Detector, e event) result {
 		}
 	}
 	out := make([]detect.Values, len(d.Outputs()))
+	stale := []byte("stale")
+	for j := range out {
+		out[j] = detect.Values{stale}
+	}
 	d.Score(in, out)
+	for j, v := range out {
+		if len(v) == 1 && len(v[0]) > 0 && &v[0][0] == &stale[0] {
+			t.Fatalf("Score left %s unset", d.Outputs()[j])
+		}
+	}
 	r := result{fields: map[string][]string{}}
 	for j, name := range d.Outputs() {
 		for _, v := range out[j] {
