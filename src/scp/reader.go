@@ -62,6 +62,10 @@ type Reader struct {
 	offset int64
 	meta   []byte
 	body   []byte
+	// proven is the most bytes one read has received: a buffer may grow
+	// to that much at once, since the peer has shown it sends that much;
+	// beyond it, a buffer grows only as the bytes arrive.
+	proven int
 }
 
 // NewReader returns a Reader reading from r.
@@ -132,7 +136,7 @@ func (r *Reader) readN(buf []byte, n int) ([]byte, error) {
 	buf = buf[:0]
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			grow := max(cap(buf), initialBodyAlloc)
+			grow := max(cap(buf), initialBodyAlloc, r.proven-len(buf))
 			grow = min(grow, n-len(buf))
 			buf = append(buf[:cap(buf)], make([]byte, grow)...)[:len(buf)]
 		}
@@ -147,6 +151,7 @@ func (r *Reader) readN(buf []byte, n int) ([]byte, error) {
 			return buf, err
 		}
 	}
+	r.proven = max(r.proven, n)
 	return buf, nil
 }
 

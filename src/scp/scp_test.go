@@ -223,3 +223,29 @@ func TestWriteMessageBody(t *testing.T) {
 		}
 	}
 }
+
+// Once a peer has sent a body of some size, a fresh buffer for the next
+// one is allocated at that size at once, not grown by doubling: each step
+// of doubling would allocate, zero and copy again.
+func TestBufferGrowsAtOnceToAProvenSize(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 5*initialBodyAlloc/2)
+	var stream bytes.Buffer
+	w := NewWriter(&stream)
+	for range 12 {
+		w.WriteMessage([]byte(`{"action":"execute"}`), body)
+	}
+	r := NewReader(&stream)
+	var first Message
+	if err := r.ReadMessageInto(&first); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		var m Message // a fresh buffer, as a second read-ahead buffer is
+		if err := r.ReadMessageInto(&m); err != nil || len(m.Body) != len(body) {
+			t.Fatalf("%d bytes, %v", len(m.Body), err)
+		}
+	})
+	if allocs > 2 { // the metadata and the body
+		t.Errorf("%.0f allocations per message, want 2", allocs)
+	}
+}
