@@ -145,7 +145,14 @@ func imageFlags(v []byte) splFlag {
 	return f
 }
 
+// longestImageSuffix is the most bytes of an ASCII Image the rules read
+// from its end: "powershell.exe".
+const longestImageSuffix = len("powershell.exe")
+
 func imageFlagsAt(v []byte) splFlag {
+	if isASCII(v[max(len(v)-longestImageSuffix, 0):]) {
+		return imageFlagsASCII(v)
+	}
 	name, ok := trimSuffixUnicodeFold(v, ".exe")
 	if !ok {
 		return 0
@@ -160,6 +167,44 @@ func imageFlagsAt(v []byte) splFlag {
 		f |= flagIsPowerShell
 	}
 	return f
+}
+
+// imageFlagsASCII is imageFlagsAt for an Image whose last
+// longestImageSuffix bytes are ASCII: there each rune is one byte, and
+// Unicode case folding of an ASCII rune against an ASCII letter is ASCII
+// case folding, so byte-wise comparisons decide the same. It looks at the
+// byte before ".exe" first: "bitsadmin", "powershell" and "pwsh" end in
+// 'n', 'l' and 'h', so most names are ruled out by one byte.
+func imageFlagsASCII(v []byte) splFlag {
+	n := len(v)
+	if n < 5 || v[n-4] != '.' || !hasPrefixFold(v[n-3:], "exe") {
+		return 0
+	}
+	name := v[:n-4]
+	switch asciiLower[name[len(name)-1]] {
+	case 'n':
+		if hasSuffixFold(name, "bitsadmin") {
+			return flagIsBitsAdmin
+		}
+	case 'l':
+		if hasSuffixFold(name, "powershell") {
+			return flagIsPowerShell
+		}
+	case 'h':
+		if hasSuffixFold(name, "pwsh") {
+			return flagIsPowerShell
+		}
+	}
+	return 0
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // trimSuffixUnicodeFold reports whether v ends with suffix (lowercase
