@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"testing"
 
 	"bitsscore/src/internal/testevents"
@@ -47,9 +48,28 @@ func BenchmarkSPLScore(b *testing.B) {
 // BenchmarkSPLScoreTestEvents is one event per op over the realistic mix
 // the end-to-end benchmarks stream (src/internal/testevents): mostly benign
 // process creations, the Atomic Red Team T1197 lines, and now and then a
-// 2.7 KB encoded PowerShell line.
+// 2.7 KB encoded PowerShell line. Lines repeat, as on an indexer, so the
+// memo answers most of them; "no-memo" scans every one (a memo of one slot
+// and no room).
+//
+// The Unique variant appends a counter to every command line, so the memo
+// never answers: 65,536 distinct lines, overflowing its arena many times
+// over. "memo" against "no-memo" there is the memo's cost without its gain.
 func BenchmarkSPLScoreTestEvents(b *testing.B) {
-	benchmarkScore(b, NewSPL(), testEventsMix(b))
+	mix := testEventsMix(b)
+	b.Run("memo", func(b *testing.B) { benchmarkScore(b, NewSPL(), mix) })
+	b.Run("no-memo", func(b *testing.B) { benchmarkScore(b, newSPL(1, 0), mix) })
+}
+
+func BenchmarkSPLScoreTestEventsUnique(b *testing.B) {
+	mix := testEventsMix(b)
+	events := make([]splEvent, 1<<16)
+	for i := range events {
+		e := mix[i%len(mix)]
+		events[i] = splEvent{commandLine: one(fmt.Sprintf("%s /id:%d", e.commandLine[0], i)), image: e.image}
+	}
+	b.Run("memo", func(b *testing.B) { benchmarkScore(b, NewSPL(), events) })
+	b.Run("no-memo", func(b *testing.B) { benchmarkScore(b, newSPL(1, 0), events) })
 }
 
 // testEventsMix decodes 4096 events of testevents.Body (a chunk body, i.e.

@@ -37,6 +37,8 @@ type splDetector struct {
 	// lowered holds lower(value) of the CommandLine value being scored; it
 	// is reused so steady-state scoring does not allocate.
 	lowered []byte
+	// memo remembers the flags of recent CommandLine values.
+	memo *lineMemo
 	// digit[k] is the single value "k"; the flags and the score point here.
 	digit [6]Values
 	// empty is the single empty value coalesce(..., "") yields.
@@ -61,8 +63,12 @@ type splDetector struct {
 // ""), both passed through (multivalue kept), then the flags IsBitsAdmin,
 // IsPowerShell, HasNotify, HasTransfer, HasReset, SuspiciousDest,
 // SuspiciousExt, ExternalDownload as "0"/"1", then SuspicionScore "0".."5".
-func NewSPL() Detector {
-	d := &splDetector{inputs: splInputs(), outputs: splOutputs()}
+func NewSPL() Detector { return newSPL(memoSlots, memoArenaSize) }
+
+// newSPL is NewSPL with a memo of the given sizes, so tests can make one
+// small enough to fill.
+func newSPL(memoSlots, memoArenaSize int) *splDetector {
+	d := &splDetector{inputs: splInputs(), outputs: splOutputs(), memo: newLineMemo(memoSlots, memoArenaSize)}
 	digits := []byte("012345")
 	for k := range d.digit {
 		// Capacity 1: a caller appending to one value cannot overwrite the next.
@@ -84,15 +90,7 @@ func (d *splDetector) Score(in, out []Values) {
 		flags |= imageFlags(v)
 	}
 	for _, v := range commandLine {
-		f, nonASCII := scanCommandLine(v)
-		if nonASCII {
-			// ASCII folding is lower() only on ASCII; rescan the real
-			// lower(v) for the lower() rules. ExternalDownload reads v itself.
-			d.lowered = appendLowerUnicode(d.lowered[:0], v)
-			lowered, _ := scanCommandLine(d.lowered)
-			f = f&flagExternalDownload | lowered&flagsLowered
-		}
-		flags |= f
+		flags |= d.commandLineFlags(v)
 	}
 
 	out[outCommandLine] = commandLine
@@ -102,6 +100,25 @@ func (d *splDetector) Score(in, out []Values) {
 	}
 	out[outSuspicionScore] = d.digit[bits.OnesCount8(uint8(flags&flagsScored))]
 	d.flags = flags
+}
+
+// commandLineFlags decides the flags one CommandLine value sets, from the
+// memo when the value was seen lately.
+func (d *splDetector) commandLineFlags(v []byte) splFlag {
+	f, hash, ok := d.memo.lookup(v)
+	if ok {
+		return f
+	}
+	f, nonASCII := scanCommandLine(v)
+	if nonASCII {
+		// ASCII folding is lower() only on ASCII; rescan the real
+		// lower(v) for the lower() rules. ExternalDownload reads v itself.
+		d.lowered = appendLowerUnicode(d.lowered[:0], v)
+		lowered, _ := scanCommandLine(d.lowered)
+		f = f&flagExternalDownload | lowered&flagsLowered
+	}
+	d.memo.remember(v, hash, f)
+	return f
 }
 
 func (d *splDetector) Verdicts() int { return 1 << 8 }

@@ -1,0 +1,66 @@
+package detect
+
+import (
+	"bytes"
+	"hash/maphash"
+)
+
+// A lineMemo remembers the flags of recent command lines. Command lines
+// repeat: most process creations an indexer sees are services, agents and
+// scheduled tasks running the same line on host after host, hour after
+// hour. A line's flags are a function of its bytes alone, so a remembered
+// line is answered exactly by a hash and a comparison, instead of a scan.
+//
+// It is direct-mapped (a new line takes its slot from whatever held it)
+// and its copies live in one arena, emptied with every slot when full:
+// memory is fixed whatever the lines, and a line never seen again costs a
+// hash and a copy.
+type lineMemo struct {
+	seed  maphash.Seed
+	slots []memoSlot
+	arena []byte
+}
+
+type memoSlot struct {
+	hash       uint64
+	start, end int // the line's copy: arena[start:end]
+	flags      splFlag
+	used       bool
+}
+
+// Sizes of the default detector's memo: 4,096 slots and 1 MiB of lines
+// (about 6,000 typical command lines); a line over a sixteenth of the
+// arena is not remembered.
+const (
+	memoSlots     = 4096
+	memoArenaSize = 1 << 20
+)
+
+func newLineMemo(slots, arenaSize int) *lineMemo {
+	return &lineMemo{seed: maphash.MakeSeed(), slots: make([]memoSlot, slots), arena: make([]byte, 0, arenaSize)}
+}
+
+// lookup returns the flags remembered for line, and the hash to pass to
+// remember when there are none.
+func (m *lineMemo) lookup(line []byte) (flags splFlag, hash uint64, ok bool) {
+	hash = maphash.Bytes(m.seed, line)
+	s := &m.slots[hash%uint64(len(m.slots))]
+	if s.used && s.hash == hash && bytes.Equal(m.arena[s.start:s.end], line) {
+		return s.flags, hash, true
+	}
+	return 0, hash, false
+}
+
+// remember records line's flags under the hash lookup returned.
+func (m *lineMemo) remember(line []byte, hash uint64, flags splFlag) {
+	if len(line) > cap(m.arena)/16 {
+		return
+	}
+	if len(m.arena)+len(line) > cap(m.arena) {
+		clear(m.slots)
+		m.arena = m.arena[:0]
+	}
+	start := len(m.arena)
+	m.arena = append(m.arena, line...)
+	m.slots[hash%uint64(len(m.slots))] = memoSlot{hash: hash, start: start, end: len(m.arena), flags: flags, used: true}
+}
