@@ -36,15 +36,24 @@ const (
 	memoArenaSize = 1 << 20
 )
 
+// newLineMemo returns a memo of at least slots slots (a power of two, so a
+// hash picks its slot with a mask rather than a division) and arenaSize
+// bytes of lines.
 func newLineMemo(slots, arenaSize int) *lineMemo {
-	return &lineMemo{seed: maphash.MakeSeed(), slots: make([]memoSlot, slots), arena: make([]byte, 0, arenaSize)}
+	n := 1
+	for n < slots {
+		n *= 2
+	}
+	return &lineMemo{seed: maphash.MakeSeed(), slots: make([]memoSlot, n), arena: make([]byte, 0, arenaSize)}
 }
+
+func (m *lineMemo) slot(hash uint64) *memoSlot { return &m.slots[hash&uint64(len(m.slots)-1)] }
 
 // lookup returns the flags remembered for line, and the hash to pass to
 // remember when there are none.
 func (m *lineMemo) lookup(line []byte) (flags splFlag, hash uint64, ok bool) {
 	hash = maphash.Bytes(m.seed, line)
-	s := &m.slots[hash%uint64(len(m.slots))]
+	s := m.slot(hash)
 	if s.used && s.hash == hash && bytes.Equal(m.arena[s.start:s.end], line) {
 		return s.flags, hash, true
 	}
@@ -62,5 +71,5 @@ func (m *lineMemo) remember(line []byte, hash uint64, flags splFlag) {
 	}
 	start := len(m.arena)
 	m.arena = append(m.arena, line...)
-	m.slots[hash%uint64(len(m.slots))] = memoSlot{hash: hash, start: start, end: len(m.arena), flags: flags, used: true}
+	*m.slot(hash) = memoSlot{hash: hash, start: start, end: len(m.arena), flags: flags, used: true}
 }
