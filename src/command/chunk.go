@@ -40,15 +40,21 @@ type chunkScorer struct {
 	// (a column the detector sets but does not read, such as IsBitsAdmin).
 	copyable bool
 
-	// verdicter is det when it is a detect.Verdicter. When each cell a
-	// chunk appends to its records is decided by the verdict (locate
-	// checks), verdictCells[v] caches those cells, encoded, for verdict v:
-	// a record is then written as two copies, its own bytes and its
-	// verdict's cells, instead of a dozen small encodings. Nil otherwise.
-	verdicter    detect.Verdicter
-	verdictCells []cachedCells
-	cellArena    []byte       // the cached cells' bytes, reset per chunk
-	cellBuilder  *replyWriter // encodes a verdict's cells the first time
+	// verdicter is det when it is a detect.Verdicter. Then verdictCells[v]
+	// caches, encoded, the cells a chunk appends to a record of verdict v:
+	// a record is written as two copies, its own bytes and its verdict's
+	// cells, instead of a dozen small encodings. The verdict decides every
+	// appended cell but those of outputs named like inputs (CommandLine
+	// in a chunk that has only ProcessCommandLine, __mv_Image in one
+	// without __mv_ columns), so the cache serves the records where those
+	// cells are empty anyway: aliasValues (appended value cells) empty, as
+	// when their inputs are absent, and aliasMV (appended __mv_ cells)
+	// single-valued. Empty when there is no verdicter.
+	verdicter            detect.Verdicter
+	verdictCells         []cachedCells
+	aliasValues, aliasMV []int
+	cellArena            []byte       // the cached cells' bytes, reset per chunk
+	cellBuilder          *replyWriter // encodes a verdict's cells the first time
 
 	in, out []detect.Values
 	scratch []byte // decoded values of the current record
@@ -218,14 +224,18 @@ func (s *chunkScorer) locate(names []string) {
 // columns the chunk lacks.
 func (s *chunkScorer) locateVerdictCells() {
 	s.verdictCells, s.cellArena = s.verdictCells[:0], s.cellArena[:0]
+	s.aliasValues, s.aliasMV = s.aliasValues[:0], s.aliasMV[:0]
 	if s.verdicter == nil || len(s.appendValue)+len(s.appendMV) == 0 {
 		return
 	}
-	for _, appended := range [][]int{s.appendValue, s.appendMV} {
-		for _, k := range appended {
-			if s.aliasOf[k] >= 0 {
-				return
-			}
+	for _, k := range s.appendValue {
+		if s.aliasOf[k] >= 0 {
+			s.aliasValues = append(s.aliasValues, k)
+		}
+	}
+	for _, k := range s.appendMV {
+		if s.aliasOf[k] >= 0 {
+			s.aliasMV = append(s.aliasMV, k)
 		}
 	}
 	if s.cellBuilder == nil {
@@ -290,12 +300,30 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	} else {
 		s.writeCells(fields)
 	}
-	if len(s.verdictCells) > 0 {
+	if len(s.verdictCells) > 0 && s.aliasCellsEmpty() {
 		s.w.WriteRaw(s.cellsOfVerdict(fields))
 	} else {
 		s.writeAppended(fields)
 	}
 	s.w.EndRecord()
+}
+
+// aliasCellsEmpty reports whether every cell this record appends for an
+// output named like an input is empty (writeValue and writeMultivalue
+// write nothing for it), so that the record's appended cells are its
+// verdict's.
+func (s *chunkScorer) aliasCellsEmpty() bool {
+	for _, k := range s.aliasValues {
+		if v := s.out[k]; len(v) > 1 || len(v) == 1 && len(v[0]) > 0 {
+			return false
+		}
+	}
+	for _, k := range s.aliasMV {
+		if len(s.out[k]) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // cellsOfVerdict returns the appended cells of the last Score's verdict,

@@ -18,7 +18,8 @@ type hideVerdict struct{ detect.Detector }
 // The verdict cache is only a way to write the same bytes: a reply written
 // from cached cells equals the reply written cell by cell, whatever the
 // chunk's layout (outputs present or not, their __mv_ companions present
-// or not, CommandLine coalesced from ProcessCommandLine, multivalue).
+// or not, CommandLine coalesced from ProcessCommandLine or absent, no
+// inputs at all, multivalue).
 func TestVerdictCellsChangeNoByte(t *testing.T) {
 	if _, ok := detect.NewSPL().(detect.Verdicter); !ok {
 		t.Fatal("the default detector is no detect.Verdicter: the cache is never used")
@@ -32,7 +33,11 @@ func TestVerdictCellsChangeNoByte(t *testing.T) {
 			",,2\n",
 		"ProcessCommandLine only": "ProcessCommandLine,Image,_chunked_idx\n" +
 			"bitsadmin /reset,C:\\Windows\\System32\\bitsadmin.exe,0\n" +
-			"cmd.exe /c dir,C:\\Windows\\System32\\cmd.exe,1\n",
+			",C:\\Windows\\System32\\bitsadmin.exe,1\n" +
+			"cmd.exe /c dir,C:\\Windows\\System32\\cmd.exe,2\n" +
+			"whoami,C:\\Windows\\System32\\whoami.exe,3\n" + // verdict 0, CommandLine set
+			",,4\n", // verdict 0, CommandLine empty
+		"no inputs": "a,b,__mv_a\n1,2,\nx,\"y,z\",\n",
 		"outputs present": "CommandLine,IsBitsAdmin,SuspicionScore,__mv_SuspicionScore,Image\n" +
 			"bitsadmin /setnotifycmdline j c:\\temp\\x.exe,1,9,,C:\\Windows\\System32\\bitsadmin.exe\n" +
 			"whoami,,,,C:\\Windows\\System32\\whoami.exe\n",
@@ -66,8 +71,8 @@ func TestVerdictCellsChangeNoByte(t *testing.T) {
 			if name == "standard" && len(cached.verdictCells) == 0 {
 				t.Error("the standard layout did not use the verdict cache")
 			}
-			if name == "ProcessCommandLine only" && len(cached.verdictCells) != 0 {
-				t.Error("the cache was used though CommandLine, an appended output, is not decided by the verdict")
+			if name == "no inputs" && len(cached.verdictCells) == 0 {
+				t.Error("a chunk without the inputs (every appended cell empty or the verdict's) did not use the verdict cache")
 			}
 		})
 	}
