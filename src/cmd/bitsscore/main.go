@@ -9,7 +9,6 @@ package main
 import (
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"bitsscore/src/cli"
@@ -23,11 +22,5 @@ func main() {
 	// Without this a write to a closed stdout kills the process with
 	// SIGPIPE; with it the write fails and the session ends with a status.
 	signal.Ignore(syscall.SIGPIPE)
-	// The session's memory is a few buffers sized by the first chunks and
-	// reused for every later one: almost nothing becomes garbage in steady
-	// state. The default GC target lets the heap reach twice the live data
-	// while those buffers grow; a quarter keeps the peak near the live
-	// size, for a handful of extra collections at the start of a search.
-	debug.SetGCPercent(25)
 	os.Exit(command.NewSession(os.Stdin, os.Stdout).Run())
 }
