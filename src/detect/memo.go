@@ -13,8 +13,9 @@ import (
 //
 // It is direct-mapped (a new line takes its slot from whatever held it)
 // and its copies live in one arena, emptied with every slot when full:
-// memory is fixed whatever the lines, and a line never seen again costs a
-// hash and a copy.
+// memory is fixed whatever the lines. A line is copied only when it comes
+// back: the first time, its slot keeps only its hash, so a stream where no
+// line repeats costs a hash per line, not a copy.
 type lineMemo struct {
 	seed  maphash.Seed
 	slots []memoSlot
@@ -23,10 +24,18 @@ type lineMemo struct {
 
 type memoSlot struct {
 	hash       uint64
-	start, end int // the line's copy: arena[start:end]
+	start, end int // the line's copy: arena[start:end], when kept
 	flags      splFlag
-	used       bool
+	state      slotState
 }
+
+type slotState uint8
+
+const (
+	slotEmpty slotState = iota
+	slotSeen            // a line of this hash was seen once: only its hash is kept
+	slotKept            // the line and its flags are kept
+)
 
 // Sizes of the default detector's memo: 4,096 slots and 1 MiB of lines
 // (about 6,000 typical command lines); a line over a sixteenth of the
@@ -54,15 +63,20 @@ func (m *lineMemo) slot(hash uint64) *memoSlot { return &m.slots[hash&uint64(len
 func (m *lineMemo) lookup(line []byte) (flags splFlag, hash uint64, ok bool) {
 	hash = maphash.Bytes(m.seed, line)
 	s := m.slot(hash)
-	if s.used && s.hash == hash && bytes.Equal(m.arena[s.start:s.end], line) {
+	if s.state == slotKept && s.hash == hash && bytes.Equal(m.arena[s.start:s.end], line) {
 		return s.flags, hash, true
 	}
 	return 0, hash, false
 }
 
-// remember records line's flags under the hash lookup returned.
+// remember records line's flags under the hash lookup returned: the line
+// itself if it was seen before, only its hash otherwise.
 func (m *lineMemo) remember(line []byte, hash uint64, flags splFlag) {
 	if len(line) > cap(m.arena)/16 {
+		return
+	}
+	if s := m.slot(hash); s.state != slotSeen || s.hash != hash {
+		*s = memoSlot{hash: hash, state: slotSeen}
 		return
 	}
 	if len(m.arena)+len(line) > cap(m.arena) {
@@ -71,5 +85,5 @@ func (m *lineMemo) remember(line []byte, hash uint64, flags splFlag) {
 	}
 	start := len(m.arena)
 	m.arena = append(m.arena, line...)
-	*m.slot(hash) = memoSlot{hash: hash, start: start, end: len(m.arena), flags: flags, used: true}
+	*m.slot(hash) = memoSlot{hash: hash, start: start, end: len(m.arena), flags: flags, state: slotKept}
 }

@@ -48,6 +48,10 @@ func TestMemoMemoryIsFixed(t *testing.T) {
 		line := []byte(fmt.Sprintf("line %d %s", i, strings.Repeat("x", i%50)))
 		_, hash, _ := m.lookup(line)
 		m.remember(line, hash, flagHasReset)
+		if _, _, ok := m.lookup(line); ok {
+			t.Fatalf("line %d kept the first time it was seen", i)
+		}
+		m.remember(line, hash, flagHasReset) // it comes back
 		if cap(m.arena) != 1024 || len(m.arena) > 1024 {
 			t.Fatalf("arena len %d cap %d, want at most 1024 in a fixed buffer", len(m.arena), cap(m.arena))
 		}
@@ -57,6 +61,7 @@ func TestMemoMemoryIsFixed(t *testing.T) {
 	}
 	long := []byte(strings.Repeat("y", 1024/16+1))
 	_, hash, _ := m.lookup(long)
+	m.remember(long, hash, flagHasReset)
 	m.remember(long, hash, flagHasReset)
 	if _, _, ok := m.lookup(long); ok {
 		t.Error("a line over a sixteenth of the arena was kept")
