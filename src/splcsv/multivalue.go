@@ -1,6 +1,7 @@
 package splcsv
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 )
@@ -30,18 +31,17 @@ func DecodeMultivalue(mv []byte, dst [][]byte, scratch []byte) (values [][]byte,
 		start := i
 		escaped := false
 		for {
-			if i >= len(mv) {
+			k := bytes.IndexByte(mv[i:], '$')
+			if k < 0 {
 				return dst, scratch, fmt.Errorf("%w: value starting at byte %d is never closed: %q", ErrMultivalue, start-1, clip(mv))
 			}
-			if mv[i] == '$' {
-				if i+1 < len(mv) && mv[i+1] == '$' {
-					escaped = true
-					i += 2
-					continue
-				}
-				break
+			i += k
+			if i+1 < len(mv) && mv[i+1] == '$' {
+				escaped = true
+				i += 2
+				continue
 			}
-			i++
+			break
 		}
 		raw := mv[start:i]
 		i++ // closing '$'
