@@ -138,7 +138,9 @@ func (r *Reader) readN(buf []byte, n int) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			grow := max(cap(buf), initialBodyAlloc, r.proven-len(buf))
 			grow = min(grow, n-len(buf))
-			buf = append(buf[:cap(buf)], make([]byte, grow)...)[:len(buf)]
+			grown := make([]byte, len(buf), len(buf)+grow)
+			copy(grown, buf)
+			buf = grown
 		}
 		want := min(n, cap(buf))
 		got, err := io.ReadFull(r.br, buf[len(buf):want])
