@@ -218,10 +218,10 @@ func (s *chunkScorer) locate(names []string) {
 	s.locateVerdictCells()
 }
 
-// locateVerdictCells turns the verdict cache on for this chunk's layout
-// when every appended cell belongs to an output the verdict decides (one
-// not named like an input), and empties it: cached cells depend on which
-// columns the chunk lacks.
+// locateVerdictCells empties the verdict cache for this chunk's layout
+// (cached cells depend on which columns the chunk lacks) and lists the
+// appended outputs named like inputs, whose cells the verdict does not
+// decide: a record uses the cache only when those cells are empty.
 func (s *chunkScorer) locateVerdictCells() {
 	s.verdictCells, s.cellArena = s.verdictCells[:0], s.cellArena[:0]
 	s.aliasValues, s.aliasMV = s.aliasValues[:0], s.aliasMV[:0]
