@@ -70,6 +70,16 @@ var adversarialValues = []string{
 	`/SETNOTIFYFLAGS /ADDFİLE /reset \users\public\ a.hta é http://x`, `/setnotifycmdline add-bitsfile /reset c:\temp\ a.bat` + strings.Repeat(" ", 70) + "https://y",
 }
 
+// longPathSPL is NewSPL with every value taking the long-line path
+// (ExternalDownload decided by hasExternalDownload, not in the scan), so
+// that the differential tests and fuzzers prove that path on values the
+// reference can afford.
+func longPathSPL() Detector {
+	d := newSPL(memoSlots, memoArenaSize)
+	d.longLine = 0
+	return d
+}
+
 // adversarialEvents combines adversarialValues into every input shape.
 func adversarialEvents() []splEvent {
 	var events []splEvent
@@ -98,10 +108,11 @@ func assertSameAsReference(t *testing.T, fast Detector, ref *splReference, e spl
 }
 
 func TestSPLMatchesReferenceAdversarial(t *testing.T) {
-	fast, ref := NewSPL(), mustReference(t)
+	fast, long, ref := NewSPL(), longPathSPL(), mustReference(t)
 	events := adversarialEvents()
 	for _, e := range events {
 		assertSameAsReference(t, fast, ref, e)
+		assertSameAsReference(t, long, ref, e)
 	}
 	if len(events) < 1000 {
 		t.Errorf("only %d adversarial events; the corpus lost its combinations", len(events))
@@ -178,12 +189,13 @@ func randomImage(rng *rand.Rand) Values {
 
 func TestSPLMatchesReferenceRandom(t *testing.T) {
 	const events = 5000
-	fast, ref := NewSPL(), mustReference(t)
+	fast, long, ref := NewSPL(), longPathSPL(), mustReference(t)
 	rng := rand.New(rand.NewPCG(1197, 2026))
 	var hits [8]int // events per flag set, so a generator that never fires a rule fails
 	for range events {
 		e := splEvent{commandLine: randomField(rng), processCommandLine: randomField(rng), image: randomImage(rng)}
 		assertSameAsReference(t, fast, ref, e)
+		assertSameAsReference(t, long, ref, e)
 		got := scoreEvent(ref, e)
 		for i, rule := range SPLRules {
 			if got[rule.Field][0] == "1" {

@@ -30,7 +30,7 @@ func FuzzSPLMatchesReference(f *testing.F) {
 		other := adversarialValues[(i*7+3)%len(adversarialValues)]
 		f.Add(s, other, other+s, i)
 	}
-	fast, ref := NewSPL(), mustReference(f)
+	fast, long, ref := NewSPL(), longPathSPL(), mustReference(f)
 	f.Fuzz(func(t *testing.T, commandLine, processCommandLine, image string, shape int) {
 		if len(commandLine) > maxDifferentialValue || len(processCommandLine) > maxDifferentialValue || len(image) > maxDifferentialValue {
 			return // the reference is quadratic on long lines; the linear tests cover them
@@ -44,6 +44,7 @@ func FuzzSPLMatchesReference(f *testing.F) {
 			image:              fuzzField(image, shape/9),
 		}
 		assertSameAsReference(t, fast, ref, e)
+		assertSameAsReference(t, long, ref, e)
 	})
 }
 
@@ -75,9 +76,16 @@ func FuzzExternalDownloadMatchesReference(f *testing.F) {
 			s = "http://" + s + "\n" + s + ".windowsupdate.com"
 		}
 		want := external.match(Values{[]byte(s)})
-		got, _ := scanCommandLine([]byte(s))
-		if got&flagExternalDownload != 0 != want {
+		scanned, _ := scanCommandLine([]byte(s), true)
+		if scanned&flagExternalDownload != 0 != want {
 			t.Errorf("ExternalDownload(%q): scanCommandLine %v, reference %v", s, !want, want)
+		}
+		if got := hasExternalDownload([]byte(s)); got != want {
+			t.Errorf("ExternalDownload(%q): hasExternalDownload %v, reference %v", s, got, want)
+		}
+		// Without ExternalDownload the scan decides the other rules alike.
+		if lower, _ := scanCommandLine([]byte(s), false); lower != scanned&^flagExternalDownload {
+			t.Errorf("scanCommandLine(%q): %08b without ExternalDownload, %08b with", s, lower, scanned)
 		}
 	})
 }

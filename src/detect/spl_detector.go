@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"unicode"
@@ -39,6 +40,10 @@ type splDetector struct {
 	lowered []byte
 	// memo remembers the flags of recent CommandLine values.
 	memo *lineMemo
+	// longLine is the length from which a value's ExternalDownload is
+	// decided apart, by hasExternalDownload (longCommandLine; tests lower
+	// it to prove both ways equal).
+	longLine int
 	// digit[k] is the single value "k"; the flags and the score point here.
 	digit [6]Values
 	// empty is the single empty value coalesce(..., "") yields.
@@ -68,7 +73,7 @@ func NewSPL() Detector { return newSPL(memoSlots, memoArenaSize) }
 // newSPL is NewSPL with a memo of the given sizes, so tests can make one
 // small enough to fill.
 func newSPL(memoSlots, memoArenaSize int) *splDetector {
-	d := &splDetector{inputs: splInputs(), outputs: splOutputs(), memo: newLineMemo(memoSlots, memoArenaSize)}
+	d := &splDetector{inputs: splInputs(), outputs: splOutputs(), memo: newLineMemo(memoSlots, memoArenaSize), longLine: longCommandLine}
 	digits := []byte("012345")
 	for k := range d.digit {
 		// Capacity 1: a caller appending to one value cannot overwrite the next.
@@ -109,17 +114,30 @@ func (d *splDetector) commandLineFlags(v []byte) splFlag {
 	if ok {
 		return f
 	}
-	f, nonASCII := scanCommandLine(v)
+	// A short value decides ExternalDownload in the scan, for free; a long
+	// one apart, from each line's end, so that a line of thousands of
+	// "http://" costs no more than a plain one (see hasExternalDownload).
+	short := len(v) < d.longLine
+	f, nonASCII := scanCommandLine(v, short)
 	if nonASCII {
 		// ASCII folding is lower() only on ASCII; rescan the real
 		// lower(v) for the lower() rules. ExternalDownload reads v itself.
 		d.lowered = appendLowerUnicode(d.lowered[:0], v)
-		lowered, _ := scanCommandLine(d.lowered)
+		lowered, _ := scanCommandLine(d.lowered, false)
 		f = f&flagExternalDownload | lowered&flagsLowered
+	}
+	if !short && hasExternalDownload(v) {
+		f |= flagExternalDownload
 	}
 	d.memo.remember(v, hash, f)
 	return f
 }
+
+// longCommandLine is the length from which ExternalDownload is decided
+// apart from the scan. Short values are most values, and for them one scan
+// for everything is cheapest: the separate searches cost more in setting
+// up than they save.
+const longCommandLine = 4 << 10
 
 func (d *splDetector) Verdicts() int { return 1 << 8 }
 func (d *splDetector) Verdict() int  { return int(d.flags) }
@@ -263,8 +281,8 @@ func foldsTo(r, want rune) bool {
 }
 
 // scanCommandLine decides, in one pass over one CommandLine value s, the
-// five lower() rules on the ASCII lowercase of s and ExternalDownload on s
-// itself. nonASCII reports a byte >= 0x80: ASCII lowercase may then differ
+// five lower() rules on the ASCII lowercase of s and, when external is
+// set, ExternalDownload on s itself. nonASCII reports a byte >= 0x80: ASCII lowercase may then differ
 // from SPL's lower() and the caller must rescan lower(s) for those rules.
 //
 // The lower() rules are literal searches (docs/semantics.md): every needle
@@ -283,8 +301,9 @@ func foldsTo(r, want rune) bool {
 // `https?://` has no domain starting at or after its end. Matches never
 // overlap: "http://" and "https://" hold one 'h', their first byte. So the
 // pass also visits ':' and '\n' and keeps, per line, the end of the last
-// scheme and the start of the last domain.
-func scanCommandLine(s []byte) (f splFlag, nonASCII bool) {
+// scheme and the start of the last domain. Without external it visits
+// neither, and sets no ExternalDownload.
+func scanCommandLine(s []byte, external bool) (f splFlag, nonASCII bool) {
 	lastSchemeEnd, lastDomainStart := -1, -1
 	var word [8]byte
 	for base := 0; base < len(s); base += 8 {
@@ -298,11 +317,14 @@ func scanCommandLine(s []byte) (f splFlag, nonASCII bool) {
 			w = binary.LittleEndian.Uint64(word[:])
 		}
 		var m uint64
-		if w&highBits == 0 {
-			m = triggerMask(w)
-		} else {
+		switch {
+		case w&highBits != 0:
 			nonASCII = true
-			m = triggerMaskBytewise(w)
+			m = triggerMaskBytewise(w, external)
+		case external:
+			m = triggerMask(w)
+		default:
+			m = lowerTriggerMask(w)
 		}
 		for ; m != 0; m &= m - 1 {
 			i := base + bits.TrailingZeros64(m)>>3
@@ -329,7 +351,7 @@ func scanCommandLine(s []byte) (f splFlag, nonASCII bool) {
 				if hasSuspiciousExtAt(s, i+1) {
 					f |= flagSuspiciousExt
 				}
-				if isMicrosoftDomainAt(s[i+1:]) {
+				if external && isMicrosoftDomainAt(s[i+1:]) {
 					lastDomainStart = i
 				}
 			case ':':
@@ -348,6 +370,60 @@ func scanCommandLine(s []byte) (f splFlag, nonASCII bool) {
 		f |= flagExternalDownload
 	}
 	return f, nonASCII
+}
+
+// hasExternalDownload decides ExternalDownload on s as scanCommandLine
+// does (see the argument there), but from each line's end: there the last
+// `https?://` of the line is found at once, by walking back over its
+// ':'s, and only what follows it is searched for the domains. A line of
+// thousands of "http://" then costs no more than a plain one, where the
+// scan would check every scheme. Each byte is read a bounded number of
+// times: by the forward search for a line's first "://", the searches for
+// its ends, the walk back to its last match and the walk over the rest.
+func hasExternalDownload(s []byte) bool {
+	for len(s) > 0 {
+		first := bytes.Index(s, schemeSeparator)
+		if first < 0 {
+			return false
+		}
+		lineStart := bytes.LastIndexByte(s[:first], '\n') + 1
+		line := s[lineStart:]
+		if n := bytes.IndexByte(line, '\n'); n >= 0 {
+			line = line[:n]
+		}
+		if lastSchemeHasNoDomain(line) {
+			return true
+		}
+		s = s[lineStart+len(line):]
+	}
+	return false
+}
+
+var schemeSeparator = []byte("://")
+
+// lastSchemeHasNoDomain reports whether line holds a `https?://` and no
+// Microsoft domain starts at or after the end of its last one.
+func lastSchemeHasNoDomain(line []byte) bool {
+	for end := len(line); ; {
+		i := bytes.LastIndexByte(line[:end], ':')
+		if i < 0 {
+			return false
+		}
+		if hasPrefix(line[i+1:], "//") && (hasSuffix(line[:i], "http") || hasSuffix(line[:i], "https")) {
+			rest := line[i+3:]
+			for {
+				k := bytes.IndexByte(rest, '.')
+				if k < 0 {
+					return true
+				}
+				if isMicrosoftDomainAt(rest[k+1:]) {
+					return false
+				}
+				rest = rest[k+1:]
+			}
+		}
+		end = i
+	}
 }
 
 // followerClass[t] is the class of the bytes that can follow trigger t in
@@ -388,14 +464,27 @@ func triggerMask(w uint64) uint64 {
 	return (inDashToSlash | ^noneEqual) & highBits
 }
 
-// triggerMaskBytewise is triggerMask for a word holding non-ASCII bytes,
-// where the arithmetic above would carry between bytes.
-func triggerMaskBytewise(w uint64) uint64 {
+// lowerTriggerMask is triggerMask without ':' and '\n', which only
+// ExternalDownload needs.
+func lowerTriggerMask(w uint64) uint64 {
+	inDashToSlash := (w + 0x53*oneBytes) &^ (w + 0x50*oneBytes)
+	notBackslash := (w ^ '\\'*oneBytes) + lowBits
+	return (inDashToSlash | ^notBackslash) & highBits
+}
+
+// triggerMaskBytewise is triggerMask (or, without external,
+// lowerTriggerMask) for a word holding non-ASCII bytes, where the
+// arithmetic above would carry between bytes.
+func triggerMaskBytewise(w uint64, external bool) uint64 {
 	var m uint64
 	for k := 0; k < 8; k++ {
 		switch byte(w >> (8 * k)) {
-		case '-', '.', '/', '\\', ':', '\n':
+		case '-', '.', '/', '\\':
 			m |= 0x80 << (8 * k)
+		case ':', '\n':
+			if external {
+				m |= 0x80 << (8 * k)
+			}
 		}
 	}
 	return m
