@@ -9,10 +9,10 @@ import (
 	"bitsscore/src/scp"
 )
 
-// The execute loop runs three stages at once, one goroutine each, so that
-// on a search that keeps the command busy every core has work:
-//
-//	read chunk N+2  ->  score chunk N+1  ->  write the reply to chunk N
+// The execute loop runs three stages, one goroutine each, so that on a
+// search that keeps the command busy every core has work: while the
+// scorer scores chunk N+1, one goroutine writes the reply to chunk N and
+// then reads chunk N+2 into the buffer that reply frees.
 //
 // A reply shares its request's bytes (replyWriter), so a request buffer
 // goes back to the reader only once its reply is written, and the scorer
