@@ -11,8 +11,8 @@ import (
 
 // The execute loop runs three stages, one goroutine each, so that on a
 // search that keeps the command busy every core has work: while the
-// scorer scores chunk N+1, one goroutine writes the reply to chunk N and
-// then reads chunk N+2 into the buffer that reply frees.
+// scorer scores chunk N+1, the writer writes the reply to chunk N, and the
+// reader then reads chunk N+2 into the buffer that reply frees.
 //
 // A reply shares its request's bytes (replyWriter), so a request buffer
 // goes back to the reader only once its reply is written, and the scorer
