@@ -194,6 +194,13 @@ func (r *Reader) readRecord() ([]Field, error) {
 	pos := r.pos
 	r.recStart = pos
 	for {
+		// An empty cell before a comma, the commonest cell of wide rows
+		// (an event lacks most of a search's fields): no search needed.
+		if pos < len(data) && data[pos] == ',' {
+			r.fields = append(r.fields, Field{Raw: data[pos:pos]})
+			pos++
+			continue
+		}
 		var end int // where this field's raw bytes end
 		if pos < len(data) && data[pos] == '"' {
 			// Quoted: find the closing quote, skipping doubled ones.
