@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"bitsscore/src/internal/testevents"
 	"bitsscore/src/scp"
 	"bitsscore/src/splcsv"
 	"bitsscore/src/splunkd"
@@ -201,6 +202,44 @@ func TestOutputClosedByReader(t *testing.T) {
 	}
 	// The chunk may or may not be taken before the command exits.
 	_ = s.SendRaw(execute(goodRow))
+	exit, _ := s.Wait()
+	if exit.Code == 0 || exit.Code == -1 {
+		t.Errorf("exit status %d, want a non-zero exit of its own", exit.Code)
+	}
+	if len(exit.Stderr) > 0 {
+		t.Errorf("stderr: %q, want nothing", exit.Stderr)
+	}
+	if elapsed := time.Since(start); elapsed > hangLimit {
+		t.Errorf("took %v to exit", elapsed)
+	}
+}
+
+// splunkd going away in the middle of a search that writes ahead (chunks
+// being read, scored and written at once) stops every stage: the command
+// exits promptly, non-zero, with nothing on stderr, whichever stage the
+// failed write finds busy.
+func TestOutputClosedMidStream(t *testing.T) {
+	body := testevents.Body(20000, 3) // over 1 MiB: scored in parallel runs
+	var stream []byte
+	for range 8 {
+		stream = append(stream, execute(string(body))...)
+	}
+	start := time.Now()
+	s, err := splunkd.Start(bitsscoreBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Timeout = hangLimit
+	if _, err := s.GetInfo(searchInfo(t)); err != nil {
+		t.Fatal(err)
+	}
+	go s.SendRaw(stream) // fails once the command is gone: what it answered is what counts
+	if msg, err := s.ReadReply(); err != nil || bytes.Contains(msg.Metadata, []byte(`"error"`)) {
+		t.Fatalf("first reply: %s, %v", msg.Metadata, err)
+	}
+	if err := s.CloseOutput(); err != nil {
+		t.Fatal(err)
+	}
 	exit, _ := s.Wait()
 	if exit.Code == 0 || exit.Code == -1 {
 		t.Errorf("exit status %d, want a non-zero exit of its own", exit.Code)
