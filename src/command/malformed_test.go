@@ -188,15 +188,7 @@ func checkErrorReply(t *testing.T, ce *splunkd.CommandError, want string) {
 // makes the command's next write fail: it must exit promptly, non-zero,
 // without a panic or anything else on stderr.
 func TestOutputClosedByReader(t *testing.T) {
-	start := time.Now()
-	s, err := splunkd.Start(bitsscoreBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Timeout = hangLimit
-	if _, err := s.GetInfo(searchInfo(t)); err != nil {
-		t.Fatal(err)
-	}
+	s, start := startAfterGetInfo(t)
 	if err := s.CloseOutput(); err != nil {
 		t.Fatal(err)
 	}
@@ -215,15 +207,7 @@ func TestOutputClosedMidStream(t *testing.T) {
 	for range 8 {
 		stream = append(stream, execute(string(body))...)
 	}
-	start := time.Now()
-	s, err := splunkd.Start(bitsscoreBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Timeout = hangLimit
-	if _, err := s.GetInfo(searchInfo(t)); err != nil {
-		t.Fatal(err)
-	}
+	s, start := startAfterGetInfo(t)
 	go s.SendRaw(stream) // fails once the command is gone: what it answered is what counts
 	if msg, err := s.ReadReply(); err != nil || bytes.Contains(msg.Metadata, []byte(`"error"`)) {
 		t.Fatalf("first reply: %s, %v", msg.Metadata, err)
@@ -232,6 +216,22 @@ func TestOutputClosedMidStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkQuietFailure(t, s, start)
+}
+
+// startAfterGetInfo starts the command, with hangLimit as the session's
+// timeout, and completes the getinfo exchange; start is when it began.
+func startAfterGetInfo(t *testing.T) (s *splunkd.Session, start time.Time) {
+	t.Helper()
+	start = time.Now()
+	s, err := splunkd.Start(bitsscoreBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Timeout = hangLimit
+	if _, err := s.GetInfo(searchInfo(t)); err != nil {
+		t.Fatal(err)
+	}
+	return s, start
 }
 
 // checkQuietFailure waits for a session whose output splunkd closed: the
