@@ -15,7 +15,7 @@ import (
 //
 // A chunk's records are most of its reply, so this saves copying about a
 // chunk per chunk, and the reply's memory falls from a chunk's size to the
-// new cells plus 32 bytes a record. The price is that the request body
+// new cells plus 24 bytes a record. The price is that the request body
 // must stay unchanged until the reply is written.
 type replyWriter struct {
 	enc splcsv.Writer // the encoded bytes
@@ -40,9 +40,6 @@ func (w *replyWriter) WriteField(value []byte)  { w.enc.WriteField(value) }
 func (w *replyWriter) WriteString(value string) { w.enc.WriteString(value) }
 func (w *replyWriter) WriteEmpty(n int)         { w.enc.WriteEmpty(n) }
 func (w *replyWriter) EndRecord()               { w.enc.EndRecord() }
-
-// Grow makes room for n more encoded bytes.
-func (w *replyWriter) Grow(n int) { w.enc.Grow(n) }
 
 // Encoded returns the bytes encoded so far, without the shared ones.
 func (w *replyWriter) Encoded() []byte { return w.enc.Bytes() }
