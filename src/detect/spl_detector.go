@@ -282,8 +282,9 @@ func foldsTo(r, want rune) bool {
 
 // scanCommandLine decides, in one pass over one CommandLine value s, the
 // five lower() rules on the ASCII lowercase of s and, when external is
-// set, ExternalDownload on s itself. nonASCII reports a byte >= 0x80: ASCII lowercase may then differ
-// from SPL's lower() and the caller must rescan lower(s) for those rules.
+// set, ExternalDownload on s itself. nonASCII reports a byte >= 0x80:
+// ASCII lowercase may then differ from SPL's lower() and the caller must
+// rescan lower(s) for those rules.
 //
 // The lower() rules are literal searches (docs/semantics.md): every needle
 // holds one of '/', '\\', '-', '.', so the pass visits only those bytes
