@@ -2,14 +2,13 @@ package command
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/internal/fixture"
 	"bitsscore/src/internal/testevents"
 	"bitsscore/src/scp"
 )
@@ -113,16 +112,7 @@ func BenchmarkScoreChunkMultivalue(b *testing.B) {
 
 // recordedBody returns the body of a recording's single execute chunk.
 func recordedBody(b *testing.B, name string) []byte {
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "scpv2-recordings", name))
-	if err != nil {
-		b.Fatalf("fixture missing: %v", err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := scp.NewReader(zr)
+	r := scp.NewReader(bytes.NewReader(fixture.Gunzip(b, filepath.Join("..", "..", "testdata", "scpv2-recordings", name))))
 	for {
 		msg, err := r.ReadMessage()
 		if err != nil {

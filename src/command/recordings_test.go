@@ -2,14 +2,13 @@ package command_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"bitsscore/src/internal/fixture"
 	"bitsscore/src/scp"
 	"bitsscore/src/splunkd"
 )
@@ -18,20 +17,7 @@ import (
 // a command's stdin (testdata/scpv2-recordings, Apache-2.0).
 func recording(t *testing.T, name string) []byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "scpv2-recordings", name))
-	if err != nil {
-		t.Fatalf("fixture missing: %v", err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return fixture.Gunzip(t, filepath.Join("..", "..", "testdata", "scpv2-recordings", name))
 }
 
 // executeChunks returns the execute requests of a recording. Its getinfo

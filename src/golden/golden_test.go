@@ -1,8 +1,6 @@
 package golden
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/internal/fixture"
 	"bitsscore/src/winevent"
 )
 
@@ -88,18 +87,7 @@ func (fx fixtures) event(t *testing.T, name string, line int) winevent.Event {
 	t.Helper()
 	lines, ok := fx[name]
 	if !ok {
-		data, err := os.ReadFile(filepath.Join(fixtureDir, filepath.FromSlash(name)))
-		if err != nil {
-			t.Fatalf("fixture: %v", err)
-		}
-		scanner := bufio.NewScanner(bytes.NewReader(data))
-		scanner.Buffer(nil, 1<<20)
-		for scanner.Scan() {
-			lines = append(lines, append([]byte(nil), scanner.Bytes()...))
-		}
-		if err := scanner.Err(); err != nil {
-			t.Fatalf("fixture %s: %v", name, err)
-		}
+		lines = fixture.Lines(t, filepath.Join(fixtureDir, filepath.FromSlash(name)))
 		fx[name] = lines
 	}
 	if line > len(lines) {

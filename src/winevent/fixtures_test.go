@@ -1,15 +1,15 @@
 package winevent
 
 import (
-	"bufio"
 	"bytes"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"bitsscore/src/internal/fixture"
 )
 
 // fixtureDir holds the real recordings, copied into the repository with
@@ -29,20 +29,7 @@ var fixtureEventCounts = map[string]int{
 // fixtureLines returns the lines of one fixture file.
 func fixtureLines(t testing.TB, name string) [][]byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(fixtureDir, filepath.FromSlash(name)))
-	if err != nil {
-		t.Fatalf("fixture: %v", err)
-	}
-	var lines [][]byte
-	scanner := bufio.NewScanner(bytes.NewReader(data))
-	scanner.Buffer(nil, 1<<20)
-	for scanner.Scan() {
-		lines = append(lines, append([]byte(nil), scanner.Bytes()...))
-	}
-	if err := scanner.Err(); err != nil {
-		t.Fatalf("fixture %s: %v", name, err)
-	}
-	return lines
+	return fixture.Lines(t, filepath.Join(fixtureDir, filepath.FromSlash(name)))
 }
 
 // fixtureEvent parses line n (1-based) of a fixture.

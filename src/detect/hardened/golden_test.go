@@ -1,12 +1,11 @@
 package hardened
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"bitsscore/src/internal/fixture"
 	"bitsscore/src/winevent"
 )
 
@@ -86,17 +85,10 @@ func TestGoldenRealEvents(t *testing.T) {
 		}
 	}
 	for name, want := range golden {
-		f, err := os.Open(filepath.Join(realEvents, name))
-		if err != nil {
-			t.Errorf("%v", err)
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<24)
-		line, seen := 0, 0
-		for sc.Scan() {
-			line++
-			e, err := winevent.Parse(sc.Bytes())
+		lines, seen := fixture.Lines(t, filepath.Join(realEvents, name)), 0
+		for i, raw := range lines {
+			line := i + 1
+			e, err := winevent.Parse(raw)
 			if err != nil {
 				t.Fatalf("%s:%d: %v", name, line, err)
 			}
@@ -118,12 +110,8 @@ func TestGoldenRealEvents(t *testing.T) {
 				}
 			}
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
 		if seen != len(want) {
-			t.Errorf("%s: %d lines, %d of the %d golden events found", name, line, seen, len(want))
+			t.Errorf("%s: %d lines, %d of the %d golden events found", name, len(lines), seen, len(want))
 		}
 	}
 }
