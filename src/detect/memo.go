@@ -75,15 +75,16 @@ func (m *lineMemo) remember(line []byte, hash uint64, flags splFlag) {
 	if len(line) > cap(m.arena)/16 {
 		return
 	}
-	if s := m.slot(hash); s.state != slotSeen || s.hash != hash {
+	s := m.slot(hash)
+	if s.state != slotSeen || s.hash != hash {
 		*s = memoSlot{hash: hash, state: slotSeen}
 		return
 	}
 	if len(m.arena)+len(line) > cap(m.arena) {
-		clear(m.slots)
+		clear(m.slots) // s with them: it is set again below
 		m.arena = m.arena[:0]
 	}
 	start := len(m.arena)
 	m.arena = append(m.arena, line...)
-	*m.slot(hash) = memoSlot{hash: hash, start: start, end: len(m.arena), flags: flags, state: slotKept}
+	*s = memoSlot{hash: hash, start: start, end: len(m.arena), flags: flags, state: slotKept}
 }
