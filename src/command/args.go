@@ -3,7 +3,13 @@ package command
 import (
 	"fmt"
 	"strings"
+
+	"bitsscore/src/detect/hardened"
+	"bitsscore/src/internal/textfmt"
 )
+
+// maxArgExcerpt bounds an argument an error message quotes.
+const maxArgExcerpt = 200
 
 // Mode names a detection.
 const (
@@ -24,6 +30,10 @@ type Config struct {
 	// shipped one in hardened mode; absent is fine. Not a search argument:
 	// the session finds it in the app, the command line takes a flag.
 	KnownGoodFile string
+	// KnownGood, when set, is that list already read: the session reads
+	// it once, before its getinfo reply, and every worker's detector
+	// shares it (a KnownGood is immutable).
+	KnownGood *hardened.KnownGood
 }
 
 // ParseArgs parses searchinfo.args: name=value pairs, split at the first
@@ -34,11 +44,11 @@ func ParseArgs(args []string) (Config, error) {
 	for _, arg := range args {
 		name, value, ok := strings.Cut(arg, "=")
 		if !ok || name == "" {
-			return cfg, fmt.Errorf("bitsscore: argument %q is not of the form name=value. Syntax: %s", arg, Syntax)
+			return cfg, fmt.Errorf("bitsscore: argument %q is not of the form name=value. Syntax: %s", textfmt.Clip(arg, maxArgExcerpt), Syntax)
 		}
 		name = strings.ToLower(name)
 		if seen[name] {
-			return cfg, fmt.Errorf("bitsscore: argument %q is given twice. Syntax: %s", name, Syntax)
+			return cfg, fmt.Errorf("bitsscore: argument %q is given twice. Syntax: %s", textfmt.Clip(name, maxArgExcerpt), Syntax)
 		}
 		seen[name] = true
 		var err error
@@ -48,14 +58,14 @@ func ParseArgs(args []string) (Config, error) {
 			case ModeSPL, ModeHardened:
 				cfg.Mode = strings.ToLower(value)
 			default:
-				err = fmt.Errorf("bitsscore: mode=%q is not a mode: use mode=spl (the original SPL, the default) or mode=hardened. Syntax: %s", value, Syntax)
+				err = fmt.Errorf("bitsscore: mode=%q is not a mode: use mode=spl (the original SPL, the default) or mode=hardened. Syntax: %s", textfmt.Clip(value, maxArgExcerpt), Syntax)
 			}
 		case "raw":
 			cfg.Raw, err = parseBool(name, value)
 		case "debug":
 			cfg.Debug, err = parseBool(name, value)
 		default:
-			err = fmt.Errorf("bitsscore: unknown argument %q. Syntax: %s", name, Syntax)
+			err = fmt.Errorf("bitsscore: unknown argument %q. Syntax: %s", textfmt.Clip(name, maxArgExcerpt), Syntax)
 		}
 		if err != nil {
 			return cfg, err
@@ -72,5 +82,5 @@ func parseBool(name, value string) (bool, error) {
 	case "0", "f", "false", "n", "no":
 		return false, nil
 	}
-	return false, fmt.Errorf("bitsscore: %s=%q is not a boolean (use true or false). Syntax: %s", name, value, Syntax)
+	return false, fmt.Errorf("bitsscore: %s=%q is not a boolean (use true or false). Syntax: %s", name, textfmt.Clip(value, maxArgExcerpt), Syntax)
 }

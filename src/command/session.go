@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/internal/textfmt"
 	"bitsscore/src/scp"
 )
 
@@ -71,13 +72,23 @@ func (s *Session) Run() (status int) {
 // fail sends err to splunkd as a fatal error reply. If the output is gone
 // there is no one left to tell, and the exit status says it.
 func (s *Session) fail(err error, stack []byte) {
-	s.log.printf("fatal: %v", err)
+	reply := scp.ErrorReply(err.Error()) // clipped to scp.MaxMessageText
+	s.log.printf("fatal: %s", reply.Error)
 	if stack != nil {
-		s.log.printf("%s", stack)
+		s.log.printBlock(stack)
 	}
-	meta, _ := json.Marshal(scp.ErrorReply(err.Error()))
-	_ = s.out.WriteMessage(meta, nil)
+	meta, err := json.Marshal(reply)
+	if err != nil {
+		// Strings and a bool always marshal; should that ever change, the
+		// user still gets an error rather than a silent exit.
+		meta = []byte(`{"finished":true,"error":"bitsscore: internal error: the error reply did not encode"}`)
+	}
+	_ = s.out.WriteMessage(meta, nil) // a lost output leaves no one to tell; the exit status says it
 }
+
+// logValue is a value from searchinfo as the debug log shows it: clipped
+// to scp.MaxMessageText (printf escapes it).
+func logValue(s string) string { return textfmt.Clip(s, scp.MaxMessageText) }
 
 func (s *Session) run() error {
 	msg, err := s.in.ReadMessage()
@@ -105,27 +116,38 @@ func (s *Session) run() error {
 	if err != nil {
 		return err
 	}
-	cfg.KnownGoodFile = localKnownGoodPath()
+	var warnings []scp.InspectorMessage
 	if cfg.Debug {
-		s.log = openDebugLog(info.DispatchDir)
-		s.log.printf("getinfo: splunk %s, sid %s, args %q", info.SplunkVersion, info.SID, info.Args)
-	}
-	det, err := s.NewDetector(cfg)
-	if err != nil {
-		return err
-	}
-	// Each worker needs its own detector; the first call has vouched for
-	// the configuration, so later ones cannot fail differently.
-	unused := det
-	newDetector := func() detect.Detector {
-		if d := unused; d != nil {
-			unused = nil
-			return d
+		log, err := openDebugLog(info.DispatchDir)
+		if err != nil {
+			warnings = append(warnings, scp.NewMessage(scp.LevelWarn, fmt.Sprintf("bitsscore: debug=t: the search goes on without a debug log: %v", err)))
 		}
-		d, _ := s.NewDetector(cfg)
-		return d
+		s.log = log
+		s.log.printf("getinfo: splunk %s, sid %s, args %s", logValue(info.SplunkVersion), logValue(info.SID), logValue(fmt.Sprintf("%q", info.Args)))
 	}
-	scorer := newParallelScorer(newDetector, scoringWorkers())
+	cfg.KnownGoodFile = localKnownGoodPath()
+	if cfg.Mode == ModeHardened {
+		// Once per session, before the getinfo reply: every worker shares
+		// the one list, and a bad file fails the getinfo.
+		if cfg.KnownGood, err = loadKnownGood(cfg.KnownGoodFile, true); err != nil {
+			return err
+		}
+		s.log.printf("known-good list read: %d entries (the shipped ones, and the local list %q if there is one)", cfg.KnownGood.Len(), logValue(cfg.KnownGoodFile))
+	}
+	// Each worker has its own detector: a detector is not safe for
+	// concurrent use.
+	detectors := make([]detect.Detector, scoringWorkers())
+	for i := range detectors {
+		if detectors[i], err = s.NewDetector(cfg); err != nil {
+			return err
+		}
+	}
+	det := detectors[0]
+	scorer := newParallelScorer(func() detect.Detector {
+		d := detectors[0]
+		detectors = detectors[1:]
+		return d
+	}, len(detectors))
 	if cfg.Raw {
 		scorer.readRaw()
 	}
@@ -133,7 +155,11 @@ func (s *Session) run() error {
 	if cfg.Raw {
 		required = append(slices.Clone(required), "_raw")
 	}
-	meta, err := json.Marshal(scp.GetInfoReply{Type: "streaming", RequiredFields: required})
+	reply := scp.GetInfoReply{Type: "streaming", RequiredFields: required}
+	if warnings != nil {
+		reply.Inspector = &scp.Inspector{Messages: warnings}
+	}
+	meta, err := json.Marshal(reply)
 	if err != nil {
 		return err
 	}

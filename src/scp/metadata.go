@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"bitsscore/src/internal/textfmt"
 )
 
 // Actions Splunk sends in a Request.
@@ -93,7 +95,7 @@ func DecodeRequest(metadata []byte) (Request, error) {
 	case "":
 		return req, fmt.Errorf("metadata has no \"action\"")
 	default:
-		return req, fmt.Errorf("unknown action %q (want %q or %q)", req.Action, ActionGetInfo, ActionExecute)
+		return req, fmt.Errorf("unknown action %q (want %q or %q)", textfmt.Clip(req.Action, 60), ActionGetInfo, ActionExecute)
 	}
 	return req, nil
 }
@@ -151,12 +153,25 @@ type ExecuteReply struct {
 	Inspector *Inspector `json:"inspector,omitempty"`
 }
 
+// MaxMessageText bounds the text of an error and of each inspector message
+// a command sends: the search UI shows a message whole, and a reply must
+// never grow with the input because an error quoted it. Longer text is
+// clipped, on a UTF-8 boundary, with an ellipsis.
+const MaxMessageText = 4 << 10
+
+// NewMessage returns an inspector message with text clipped to
+// MaxMessageText.
+func NewMessage(level, text string) InspectorMessage {
+	return InspectorMessage{Level: level, Text: textfmt.Clip(text, MaxMessageText)}
+}
+
 // ErrorReply is the metadata of a fatal error: Splunk ends the search and
-// shows text in the search UI.
+// shows text, clipped to MaxMessageText, in the search UI.
 func ErrorReply(text string) ExecuteReply {
+	msg := NewMessage(LevelError, text)
 	return ExecuteReply{
 		Finished:  true,
-		Error:     text,
-		Inspector: &Inspector{Messages: []InspectorMessage{{Level: LevelError, Text: text}}},
+		Error:     msg.Text,
+		Inspector: &Inspector{Messages: []InspectorMessage{msg}},
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"bitsscore/src/internal/textfmt"
 )
 
 // Default limits of a Reader. Splunk's largest chunks hold maxresultrows
@@ -303,10 +305,5 @@ func (p *headerParser) number(n *int64) bool {
 	return digits > 0
 }
 
-func clip(b []byte) []byte {
-	const n = 60
-	if len(b) > n {
-		return b[:n]
-	}
-	return b
-}
+// clip is the excerpt of untrusted bytes an error message quotes.
+func clip(b []byte) string { return textfmt.ClipBytes(b, 60) }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -189,6 +190,15 @@ func TestErrorReply(t *testing.T) {
 	}
 	if want := `{"finished":true,"error":"bad","inspector":{"messages":[["ERROR","bad"]]}}`; string(meta) != want {
 		t.Errorf("got %s, want %s", meta, want)
+	}
+
+	// A huge error is clipped, so the reply stays small.
+	huge := ErrorReply(strings.Repeat("é", 10<<20))
+	if len(huge.Error) > MaxMessageText || !strings.HasSuffix(huge.Error, "…") || !utf8.ValidString(huge.Error) {
+		t.Errorf("a 20 MB error became %d bytes (ends %q)", len(huge.Error), huge.Error[len(huge.Error)-8:])
+	}
+	if m := huge.Inspector.Messages; len(m) != 1 || m[0].Text != huge.Error {
+		t.Errorf("inspector messages do not carry the clipped error")
 	}
 }
 

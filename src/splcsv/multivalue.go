@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+
+	"bitsscore/src/internal/textfmt"
 )
 
 // MultivaluePrefix starts the name of the column that carries a field's
@@ -97,9 +99,5 @@ func AppendJoined(dst []byte, values [][]byte) []byte {
 	return dst
 }
 
-func clip(b []byte) []byte {
-	if len(b) > 60 {
-		return b[:60]
-	}
-	return b
-}
+// clip is the excerpt of untrusted bytes an error message quotes.
+func clip(b []byte) string { return textfmt.ClipBytes(b, 60) }

@@ -3,6 +3,8 @@ package splcsv
 import (
 	"bytes"
 	"fmt"
+
+	"bitsscore/src/internal/textfmt"
 )
 
 // A ParseError reports malformed CSV.
@@ -118,7 +120,7 @@ func (r *Reader) ReadHeader() ([]Field, error) {
 			return nil, &ParseError{Line: r.lineAt(start), Msg: "header has an empty column name"}
 		}
 		if _, dup := seen[name]; dup {
-			return nil, &ParseError{Line: r.lineAt(start), Msg: fmt.Sprintf("header names column %q twice", name)}
+			return nil, &ParseError{Line: r.lineAt(start), Msg: fmt.Sprintf("header names column %q twice", textfmt.Clip(name, 60))}
 		}
 		seen[name] = struct{}{}
 		r.header = append(r.header, name)

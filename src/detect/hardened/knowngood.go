@@ -9,6 +9,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"bitsscore/src/internal/textfmt"
 )
 
 // KnownGoodColumns are the columns of a known-good lookup, in the order the
@@ -102,7 +104,7 @@ func ParseKnownGood(r io.Reader) (*KnownGood, error) {
 		}
 		name = strings.TrimSpace(name)
 		if !slices.Contains(KnownGoodColumns, name) {
-			return nil, fmt.Errorf("known-good list: line 1: unknown column %q (want %s)", name, strings.Join(KnownGoodColumns, ","))
+			return nil, fmt.Errorf("known-good list: line 1: unknown column %q (want %s)", excerpt(name), strings.Join(KnownGoodColumns, ","))
 		}
 		if _, dup := col[name]; dup {
 			return nil, fmt.Errorf("known-good list: line 1: column %q repeated", name)
@@ -133,13 +135,19 @@ func ParseKnownGood(r io.Reader) (*KnownGood, error) {
 			return nil, fmt.Errorf("known-good list: line %d: %w", line, err)
 		}
 		if first, dup := seen[e.id]; dup {
-			return nil, fmt.Errorf("known-good list: line %d: id %q already used on line %d", line, e.id, first)
+			return nil, fmt.Errorf("known-good list: line %d: id %q already used on line %d", line, excerpt(e.id), first)
 		}
 		seen[e.id] = line
 		e.line = line
 		k.entries = append(k.entries, e)
 	}
 }
+
+// excerpt is a value of the file as an error quotes it: the file is the
+// customer's, perhaps not a list at all, and an error shows in the search
+// UI, so it quotes no more than a clipped excerpt (with %q, which escapes
+// what is not printable).
+func excerpt(s string) string { return textfmt.Clip(s, 60) }
 
 func parseEntry(rec []string, col map[string]int) (knownGoodEntry, error) {
 	var e knownGoodEntry
@@ -149,7 +157,7 @@ func parseEntry(rec []string, col map[string]int) (knownGoodEntry, error) {
 	}
 	for _, c := range e.id {
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return e, fmt.Errorf("id %q: use only a-z, 0-9, '_', '-' and '.'", e.id)
+			return e, fmt.Errorf("id %q: use only a-z, 0-9, '_', '-' and '.'", excerpt(e.id))
 		}
 	}
 	for _, f := range []struct {
@@ -177,10 +185,10 @@ func parseEntry(rec []string, col map[string]int) (knownGoodEntry, error) {
 		e.host = append(e.host, string(h))
 	}
 	if e.process == nil && e.parent == nil && e.host == nil && e.destination == nil && e.user == nil {
-		return e, fmt.Errorf("entry %q has no condition and would allow everything", e.id)
+		return e, fmt.Errorf("entry %q has no condition and would allow everything", excerpt(e.id))
 	}
 	if e.process == nil && e.parent == nil && e.host == nil && e.destination == nil {
-		return e, fmt.Errorf("entry %q has only a user condition and would allow everything that user does", e.id)
+		return e, fmt.Errorf("entry %q has only a user condition and would allow everything that user does", excerpt(e.id))
 	}
 	e.suppressed = fullSlice("known_good:" + e.id)
 	e.overridden = fullSlice("known_good_overridden:" + e.id)
@@ -208,11 +216,11 @@ func parseAlternatives(cell string, host bool) ([][]byte, error) {
 		if host {
 			alt = strings.TrimPrefix(strings.TrimPrefix(alt, "*."), ".")
 			if strings.ContainsAny(alt, "*/\\:@ ") {
-				return nil, fmt.Errorf("host %q: give a domain name, as in download.example.com or example.com", alt)
+				return nil, fmt.Errorf("host %q: give a domain name, as in download.example.com or example.com", excerpt(alt))
 			}
 		}
 		if alt == "" {
-			return nil, fmt.Errorf("empty alternative in %q", cell)
+			return nil, fmt.Errorf("empty alternative in %q", excerpt(cell))
 		}
 		alts = append(alts, []byte(alt))
 	}
@@ -229,7 +237,7 @@ func (k *KnownGood) Merge(extra *KnownGood) (*KnownGood, error) {
 	}
 	for _, e := range extra.entries {
 		if first, dup := base[e.id]; dup {
-			return nil, fmt.Errorf("known-good list: line %d: id %q is already defined (line %d of the list it extends)", e.line, e.id, first)
+			return nil, fmt.Errorf("known-good list: line %d: id %q is already defined (line %d of the list it extends)", e.line, excerpt(e.id), first)
 		}
 	}
 	return out, nil

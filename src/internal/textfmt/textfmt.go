@@ -1,6 +1,7 @@
-// Package textfmt formats events for a person reading a terminal: Splunk
-// times, Windows paths and aligned tables. The command line and the demo
-// share it.
+// Package textfmt formats text for a person: Splunk times, Windows paths
+// and aligned tables for a terminal (the command line and the demo), and
+// Clip, which bounds every piece of untrusted text an error message quotes
+// and every message the command sends to the search UI.
 package textfmt
 
 import (
@@ -60,4 +61,40 @@ func (widths Columns) Format(row []string) string {
 		}
 	}
 	return strings.TrimRight(b.String(), " ")
+}
+
+// Ellipsis marks text that Clip shortened.
+const Ellipsis = "…"
+
+// Clip returns s if it is at most max bytes long, else its longest prefix
+// that leaves room for Ellipsis without cutting a rune in two, followed by
+// Ellipsis: never more than max bytes (nothing at all when max cannot hold
+// the Ellipsis). Invalid UTF-8 is kept as it is: a caller quoting with %q
+// escapes it.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := max - len(Ellipsis)
+	if n < 0 {
+		return ""
+	}
+	// The cut falls at byte n; if a valid rune starts before n and ends
+	// after it, cut before that rune instead.
+	start := n
+	for start > 0 && start > n-utf8.UTFMax && !utf8.RuneStart(s[start]) {
+		start--
+	}
+	if start < n {
+		if r, size := utf8.DecodeRuneInString(s[start:]); (r != utf8.RuneError || size > 1) && start+size > n {
+			n = start
+		}
+	}
+	return s[:n] + Ellipsis
+}
+
+// ClipBytes is Clip for bytes; it copies at most max+1 of them, however
+// long b is.
+func ClipBytes(b []byte, max int) string {
+	return Clip(string(b[:min(len(b), max+1)]), max)
 }
