@@ -12,7 +12,7 @@ BENCHTIME   ?= 1s
 # Fuzzing: `make fuzz FUZZTIME=5m` runs every fuzz target for that long.
 FUZZTIME    ?= 30s
 
-.PHONY: all build package demo test lint bench fuzz clean
+.PHONY: all build package demo test lint staticcheck bench fuzz clean
 
 all: build
 
@@ -28,10 +28,19 @@ package:
 demo: build
 	$(GO) run ./src/cmd/bitsscore-demo -command $(BIN)
 
-$(STATICCHECK):
-	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+# The pinned staticcheck, (re)installed when missing or of another version:
+# `staticcheck -version` prints "staticcheck 2026.2.2 (0.8.2)", the pin is
+# the version in parentheses. Another version would find other things, so
+# lint would pass or fail by what happens to be installed.
+staticcheck:
+	@want='($(STATICCHECK_VERSION:v%=%))'; \
+	if ! "$(STATICCHECK)" -version 2>/dev/null | grep -qF "$$want"; then \
+		echo "installing staticcheck $(STATICCHECK_VERSION) into $(dir $(STATICCHECK)) (found: $$("$(STATICCHECK)" -version 2>/dev/null || echo none))"; \
+		GOBIN="$(abspath $(dir $(STATICCHECK)))" $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) || exit 1; \
+		"$(STATICCHECK)" -version 2>/dev/null | grep -qF "$$want" || { echo "$(STATICCHECK) is still not $(STATICCHECK_VERSION)"; exit 1; }; \
+	fi
 
-lint: $(STATICCHECK)
+lint: staticcheck
 	@unformatted=$$(gofmt -l src); if [ -n "$$unformatted" ]; then echo "gofmt -w needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...

@@ -43,11 +43,14 @@ root=$stage/$app_id
 mkdir -p "$root"
 
 # copy_dir SRC DST copies regular files of SRC into DST, leaving out anything
-# hidden (.DS_Store, editor swap files, .git*) and any local/ directory:
-# AppInspect rejects both, and local/ belongs to the customer.
+# hidden (.DS_Store, editor swap files, .git*), any local/ directory and any
+# *_local.csv: AppInspect rejects the first, and the others belong to one
+# installation (a checkout linked into etc/apps holds the customer's
+# lookups/bitsscore_known_good_local.csv, which an upgrade from a package
+# shipping it would overwrite).
 copy_dir() {
 	local src=$1 dst=$2
-	(cd "$src" && find . \( -name '.?*' -o -name local \) -prune -o -type f -print0) |
+	(cd "$src" && find . \( -name '.?*' -o -name local -o -name '*_local.csv' \) -prune -o -type f -print0) |
 		while IFS= read -r -d '' f; do
 			mkdir -p "$dst/$(dirname "$f")"
 			cp "$src/$f" "$dst/$f"
@@ -84,6 +87,10 @@ build windows "$root/windows_x86_64/bin/$app_id.exe"
 # the same PE image under both names makes Windows find it either way; see
 # README.md, "Windows".
 cp "$root/windows_x86_64/bin/$app_id.exe" "$root/windows_x86_64/bin/$app_id"
+
+# Whatever the copies above come to, installation-local files never ship.
+leaked=$(cd "$stage" && find . \( -name local -o -name '*_local.csv' -o -name local.meta \) -print)
+[[ -z $leaked ]] || die "installation-local files in the package: $leaked"
 
 find "$root" -type d -exec chmod 755 {} +
 find "$root" -type f -exec chmod 644 {} +

@@ -346,3 +346,115 @@ func TestPackageIsReproducible(t *testing.T) {
 func containsString(list []string, s string) bool {
 	return slices.Contains(list, s)
 }
+
+// isInstallationLocal reports whether a package path (relative to the app
+// folder) belongs to one installation: anything under a local/ directory
+// at any depth, local.meta, or a *_local.csv lookup such as the customer's
+// bitsscore_known_good_local.csv. Shipping one would overwrite the
+// customer's on upgrade.
+func isInstallationLocal(rel string) bool {
+	for _, part := range strings.Split(strings.TrimSuffix(rel, "/"), "/") {
+		if part == "local" || part == "local.meta" || strings.HasSuffix(part, "_local.csv") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTarballShipsNoLocalFiles(t *testing.T) {
+	pkg := loadPackage(t)
+	for _, e := range pkg.Entries {
+		if isInstallationLocal(e.Header.Name) {
+			t.Errorf("%s: an installation's own file must not ship", e.Header.Name)
+		}
+	}
+}
+
+// scripts/package.sh run on a tree that holds a customer's files, as a
+// checkout linked into etc/apps does, leaves every one of them out and
+// still ships the app's own lookups. The binary is a stand-in (any main
+// package): what is tested is what the script copies.
+func TestPackageLeavesOutLocalFiles(t *testing.T) {
+	root := repoRoot(t)
+	tree := t.TempDir()
+	for _, dir := range []string{"default", "metadata", "app", "lookups", "scripts"} {
+		copyTree(t, filepath.Join(root, dir), filepath.Join(tree, dir))
+	}
+	planted := []string{
+		"lookups/bitsscore_known_good_local.csv",
+		"lookups/local/extra.csv",
+		"lookups/nested/other_local.csv",
+		"default/local/commands.conf",
+		"metadata/local.meta",
+		"local/app.conf",
+	}
+	for _, rel := range planted {
+		writeTreeFile(t, filepath.Join(tree, rel), "customer data\n")
+	}
+	writeTreeFile(t, filepath.Join(tree, "go.mod"), "module standin\n\ngo 1.26\n")
+	writeTreeFile(t, filepath.Join(tree, "standin", "main.go"), "package main\n\nfunc main() {}\n")
+	dist := t.TempDir()
+	cmd := exec.Command("bash", filepath.Join(tree, "scripts", "package.sh"))
+	cmd.Dir = tree
+	cmd.Env = append(os.Environ(), "DIST_DIR="+dist, "BITSSCORE_PKG=./standin")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/package.sh: %v\n%s", err, out)
+	}
+	tarballs, err := filepath.Glob(filepath.Join(dist, appID+"-*.tar.gz"))
+	if err != nil || len(tarballs) != 1 {
+		t.Fatalf("want one tarball in %s, got %q (%v); script said %s", dist, tarballs, err, out)
+	}
+	pkg, err := readPackage(tarballs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range pkg.Entries {
+		if isInstallationLocal(e.Header.Name) {
+			t.Errorf("%s shipped; it belongs to the installation", e.Header.Name)
+		}
+	}
+	if _, ok := pkg.Files["lookups/bitsscore_known_good.csv"]; !ok {
+		t.Errorf("the shipped known-good list is missing: the filter took too much")
+	}
+}
+
+// copyTree copies the regular files under src to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatalf("copying %s: %v", src, err)
+	}
+}
+
+func writeTreeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
