@@ -116,9 +116,10 @@ type InspectorMessage struct {
 	Text  string
 }
 
-// MarshalJSON encodes the message as [level, text].
+// MarshalJSON encodes the message as [level, text], the text clipped to
+// MaxMessageText however the message was made.
 func (m InspectorMessage) MarshalJSON() ([]byte, error) {
-	return json.Marshal([2]string{m.Level, m.Text})
+	return json.Marshal([2]string{m.Level, textfmt.Clip(m.Text, MaxMessageText)})
 }
 
 // UnmarshalJSON decodes [level, text].

@@ -200,6 +200,11 @@ func TestErrorReply(t *testing.T) {
 	if m := huge.Inspector.Messages; len(m) != 1 || m[0].Text != huge.Error {
 		t.Errorf("inspector messages do not carry the clipped error")
 	}
+	// A message made without NewMessage is clipped on the wire.
+	raw, err := json.Marshal(InspectorMessage{Level: LevelWarn, Text: strings.Repeat("x", 10*MaxMessageText)})
+	if err != nil || len(raw) > MaxMessageText+len(`["WARN",""]`) {
+		t.Errorf("a long message encodes to %d bytes (%v)", len(raw), err)
+	}
 }
 
 // lyingBody declares one length and writes another.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"bitsscore/src/internal/textfmt"
 	"bitsscore/src/scp"
 )
 
@@ -341,9 +342,5 @@ func (b *lockedBuffer) Bytes() []byte {
 	return bytes.Clone(b.buf.Bytes())
 }
 
-func clip(b []byte) []byte {
-	if len(b) > 200 {
-		return b[:200]
-	}
-	return b
-}
+// clip is the excerpt of a command's output a failure quotes.
+func clip(b []byte) string { return textfmt.ClipBytes(b, 200) }
