@@ -196,30 +196,46 @@ func TestKnownGoodListHostile(t *testing.T) {
 	}
 }
 
+const corpPackagerList = "id,process,parent,host,destination,user,description\n" +
+	`corp_packager,,*\corp\packager\pkgagent.exe,packages.corp.example,,,"Corp packager"` + "\n"
+
+// parallelHardenedBody is hardenedEvent repeated to size bytes, over the
+// 1 MiB from which a chunk is scored in parallel runs; rows is its number
+// of records.
+func parallelHardenedBody(size int) (body []byte, rows int) {
+	header, row, _ := strings.Cut(hardenedEvent, "\n")
+	b := []byte(header + "\n")
+	for len(b) < size {
+		b = append(b, strings.Replace(row, ",0\n", fmt.Sprintf(",%d\n", rows), 1)...)
+		rows++
+	}
+	return b, rows
+}
+
+// localEntryApplied counts the records whose Indicators name the
+// corp_packager entry.
+func localEntryApplied(out *splunkd.Table, rows int) int {
+	n := 0
+	for r := range rows {
+		if indicators, _ := out.Values(r, "Indicators"); strings.Contains(strings.Join(indicators, " "), "known_good:corp_packager") {
+			n++
+		}
+	}
+	return n
+}
+
 // The list is read once per session, before the getinfo reply, and every
 // worker scoring a chunk in parallel applies the same entries.
 func TestKnownGoodReadOncePerSession(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "4") // four scoring workers
-	list := "id,process,parent,host,destination,user,description\n" +
-		`corp_packager,,*\corp\packager\pkgagent.exe,packages.corp.example,,,"Corp packager"` + "\n"
-	row := strings.SplitN(hardenedEvent, "\n", 2)[1]
-	var body strings.Builder
-	body.WriteString(strings.SplitN(hardenedEvent, "\n", 2)[0] + "\n")
-	rows := 0
-	for body.Len() < 3<<20 { // over 1 MiB: scored in parallel runs
-		body.WriteString(strings.Replace(row, ",0\n", fmt.Sprintf(",%d\n", rows), 1))
-		rows++
-	}
+	body, rows := parallelHardenedBody(3 << 20)
 	info := searchInfo(t, "mode=hardened", "debug=t")
-	res, err := splunkd.Run(installApp(t, list), info, []splunkd.Chunk{{Body: []byte(body.String()), Finished: true}}, splunkd.Options{Timeout: hangLimit})
+	res, err := splunkd.Run(installApp(t, corpPackagerList), info, []splunkd.Chunk{{Body: body, Finished: true}}, splunkd.Options{Timeout: hangLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := res.Replies[0].Table
-	for r := range rows {
-		if indicators, _ := out.Values(r, "Indicators"); !strings.Contains(strings.Join(indicators, " "), "known_good:corp_packager") {
-			t.Fatalf("record %d: Indicators %q lack the local entry", r, indicators)
-		}
+	if n := localEntryApplied(res.Replies[0].Table, rows); n != rows {
+		t.Errorf("the local entry applied to %d of %d records", n, rows)
 	}
 	log, err := os.ReadFile(filepath.Join(info.DispatchDir, command.DebugLogName))
 	if err != nil {
@@ -234,6 +250,71 @@ func TestKnownGoodReadOncePerSession(t *testing.T) {
 	if !(getinfo >= 0 && getinfo < read && read < chunk) {
 		t.Errorf("the list was not read between the getinfo request and the first chunk:\n%s", log)
 	}
+}
+
+// The customer may save the list while searches start. Each session reads
+// it once: it scores every record of a chunk, whichever worker takes it,
+// with the one list it read, or, if it read the broken version, fails
+// with a clean error naming the file and line. Never an internal error,
+// never a chunk scored half with one list and half with another.
+func TestKnownGoodReplacedWhileSessionsStart(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "4") // four scoring workers
+	bin := installApp(t, corpPackagerList)
+	list := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(bin))), "lookups", command.LocalKnownGoodName)
+	versions := []string{
+		corpPackagerList,
+		"id,process,parent,host,destination,user,description\nother,*\\other.exe,,,,,Other\n",
+		"id,process,parent,host,destination,user,description\nbad id!,*\\other.exe,,,,,Broken\n",
+	}
+	stop, swapped := make(chan struct{}), make(chan error, 1)
+	go func() { // replaces the list, atomically, as fast as it can
+		var err error
+		defer func() { swapped <- err }()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			tmp := fmt.Sprintf("%s.%d.tmp", list, i)
+			if err = os.WriteFile(tmp, []byte(versions[i%len(versions)]), 0o644); err != nil {
+				return
+			}
+			if err = os.Rename(tmp, list); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Microsecond) // leave the sessions a core
+		}
+	}()
+	body, rows := parallelHardenedBody(5 << 18)
+	outcomes := map[string]int{}
+	for range 12 {
+		res, err := splunkd.Run(bin, searchInfo(t, "mode=hardened"), []splunkd.Chunk{{Body: body, Finished: true}}, splunkd.Options{Timeout: hangLimit})
+		var ce *splunkd.CommandError
+		switch {
+		case errors.As(err, &ce):
+			if strings.Contains(ce.Text, "internal error") || !strings.Contains(ce.Text, command.LocalKnownGoodName+": known-good list: line 2") {
+				t.Errorf("error %q, want one naming the file and line 2", clip(ce.Text))
+			}
+			outcomes["broken list refused"]++
+		case err != nil:
+			t.Errorf("session: %v", err)
+		default:
+			switch n := localEntryApplied(res.Replies[0].Table, rows); n {
+			case rows:
+				outcomes["list with the entry"]++
+			case 0:
+				outcomes["list without it"]++
+			default:
+				t.Errorf("the local entry applied to %d of %d records of one chunk: workers read different lists", n, rows)
+			}
+		}
+	}
+	close(stop)
+	if err := <-swapped; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("outcomes: %v", outcomes)
 }
 
 // No reply is larger because of an error: whatever the error quotes, from
