@@ -228,7 +228,7 @@ func localEntryApplied(out *splunkd.Table, rows int) int {
 // worker scoring a chunk in parallel applies the same entries.
 func TestKnownGoodReadOncePerSession(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "4") // four scoring workers
-	body, rows := parallelHardenedBody(3 << 20)
+	body, rows := parallelHardenedBody(5 << 18)
 	info := searchInfo(t, "mode=hardened", "debug=t")
 	res, err := splunkd.Run(installApp(t, corpPackagerList), info, []splunkd.Chunk{{Body: body, Finished: true}}, splunkd.Options{Timeout: hangLimit})
 	if err != nil {
@@ -330,10 +330,10 @@ func TestErrorRepliesStaySmall(t *testing.T) {
 		want    []string
 	}{
 		{name: "10 MB column name twice", send: execute(name + "," + name + "\na,b\n"), request: 1, want: []string{"header names column", "twice", "…"}},
-		{name: "1 MB unknown argument", args: []string{strings.Repeat("x", 1<<20) + "=1"}, want: []string{"unknown argument", "…"}},
-		{name: "1 MB bad mode", args: []string{"mode=" + strings.Repeat("\x1b", 1<<20)}, want: []string{"is not a mode", "…"}},
-		{name: "1 MB unknown action", send: frame(`{"action":"`+strings.Repeat("z", 1<<20)+`"}`, ""), want: []string{"unknown action", "…"}},
-		{name: "1 MB metadata that is not an object", send: frame(strings.Repeat("[", 1<<20), ""), want: []string{"metadata is not a JSON object", "…"}},
+		{name: "256 KiB unknown argument", args: []string{strings.Repeat("x", 256<<10) + "=1"}, want: []string{"unknown argument", "…"}},
+		{name: "256 KiB bad mode", args: []string{"mode=" + strings.Repeat("\x1b", 256<<10)}, want: []string{"is not a mode", "…"}},
+		{name: "256 KiB unknown action", send: frame(`{"action":"`+strings.Repeat("z", 256<<10)+`"}`, ""), want: []string{"unknown action", "…"}},
+		{name: "256 KiB metadata that is not an object", send: frame(strings.Repeat("[", 256<<10), ""), want: []string{"metadata is not a JSON object", "…"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
