@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -139,8 +140,16 @@ func TestAppConf(t *testing.T) {
 	if strings.Contains(strings.ToLower(label), "splunk app for") {
 		t.Errorf("app.conf [ui] label %q: \"Splunk App for\" is reserved for Splunk's own apps", label)
 	}
-	requireValue(t, conf, "app.conf", "ui", "is_visible")
+	visible := requireValue(t, conf, "app.conf", "ui", "is_visible")
+	if _, ok := pkg.Files["default/data/ui/nav/default.xml"]; isTrue(visible) && !ok {
+		t.Error("app.conf [ui] is_visible, but the app has no default/data/ui/nav/default.xml")
+	}
 	requireValue(t, conf, "app.conf", "package", "check_for_updates")
+	// [triggers] reload.<conf> only concerns an app's own .conf types;
+	// Splunk reloads macros and searchbnf by itself.
+	if conf.Stanza("triggers") != nil {
+		t.Error("app.conf has a [triggers] stanza, which does nothing for the conf files the app ships")
+	}
 }
 
 func TestManifest(t *testing.T) {
@@ -180,11 +189,11 @@ func TestManifest(t *testing.T) {
 			t.Errorf("app.manifest supportedDeployments lacks %s", d)
 		}
 	}
-	// A streaming command runs on the indexers, so both workloads need it.
-	for _, w := range []string{"_search_heads", "_indexers"} {
-		if !containsString(m.TargetWorkloads, w) {
-			t.Errorf("app.manifest targetWorkloads lacks %s", w)
-		}
+	// The command runs on the indexers, but Splunk sends it there in the
+	// knowledge bundle: the app is installed on search heads only (as ESCU's
+	// manifest says), and app/README.md tells admins so.
+	if !slices.Equal(m.TargetWorkloads, []string{"_search_heads"}) {
+		t.Errorf("app.manifest targetWorkloads = %q, want [_search_heads]: indexers get the app in the knowledge bundle", m.TargetWorkloads)
 	}
 }
 
@@ -281,8 +290,13 @@ func TestDefaultMeta(t *testing.T) {
 	if got, want := strings.Join(strings.Fields(access), " "), "read : [ * ], write : [ admin, sc_admin ]"; got != want {
 		t.Errorf("default.meta [] access = %q, want %q", access, want)
 	}
-	if v, _ := requireStanza(t, conf, "commands").Get("export"); v != "system" {
-		t.Errorf("default.meta [commands] export = %q, want system", v)
+	// commands and searchbnf: the command runs from any app; macros,
+	// transforms and lookups: the drilldowns run in ES's context;
+	// analyticstories: ES's Use Case Library reads stories from every app.
+	for _, stanza := range []string{"commands", "searchbnf", "macros", "transforms", "lookups", "analyticstories"} {
+		if v, _ := requireStanza(t, conf, stanza).Get("export"); v != "system" {
+			t.Errorf("default.meta [%s] export = %q, want system", stanza, v)
+		}
 	}
 	for _, s := range conf.Stanzas {
 		if v, ok := s.Get("export"); ok && v != "system" && v != "none" {

@@ -1,7 +1,6 @@
 package appcheck
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -13,13 +12,20 @@ import (
 const maxRunsPerHour = 12
 
 // cronMinutes returns how many distinct minutes of an hour the minute field
-// of a five-field cron expression selects. It accepts what Splunk's cron
-// accepts in that field: "*", "N", "A-B", each optionally "/step", in a
-// comma-separated list.
+// of a five-field cron expression selects.
 func cronMinutes(expr string) (int, error) {
+	minutes, err := cronMinuteSet(expr)
+	return len(minutes), err
+}
+
+// cronMinuteSet returns the minutes of an hour the minute field of a
+// five-field cron expression selects. It accepts what Splunk's cron accepts
+// in that field: "*", "N", "A-B", each optionally "/step", in a
+// comma-separated list.
+func cronMinuteSet(expr string) (map[int]bool, error) {
 	fields := strings.Fields(expr)
 	if len(fields) != 5 {
-		return 0, fmt.Errorf("cron %q: want 5 fields, got %d", expr, len(fields))
+		return nil, fmt.Errorf("cron %q: want 5 fields, got %d", expr, len(fields))
 	}
 	minutes := map[int]bool{}
 	for _, item := range strings.Split(fields[0], ",") {
@@ -28,7 +34,7 @@ func cronMinutes(expr string) (int, error) {
 		if hasStep {
 			n, err := strconv.Atoi(stepPart)
 			if err != nil || n < 1 || n > 59 {
-				return 0, fmt.Errorf("cron %q: bad step %q", expr, stepPart)
+				return nil, fmt.Errorf("cron %q: bad step %q", expr, stepPart)
 			}
 			step = n
 		}
@@ -41,12 +47,12 @@ func cronMinutes(expr string) (int, error) {
 			lo, errA = strconv.Atoi(a)
 			hi, errB = strconv.Atoi(b)
 			if errA != nil || errB != nil || lo > hi {
-				return 0, fmt.Errorf("cron %q: bad range %q", expr, rangePart)
+				return nil, fmt.Errorf("cron %q: bad range %q", expr, rangePart)
 			}
 		default:
 			n, err := strconv.Atoi(rangePart)
 			if err != nil {
-				return 0, fmt.Errorf("cron %q: bad minute %q", expr, rangePart)
+				return nil, fmt.Errorf("cron %q: bad minute %q", expr, rangePart)
 			}
 			lo = n
 			if !hasStep {
@@ -54,13 +60,13 @@ func cronMinutes(expr string) (int, error) {
 			}
 		}
 		if lo < 0 || hi > 59 {
-			return 0, fmt.Errorf("cron %q: minute out of 0-59 in %q", expr, item)
+			return nil, fmt.Errorf("cron %q: minute out of 0-59 in %q", expr, item)
 		}
 		for m := lo; m <= hi; m += step {
 			minutes[m] = true
 		}
 	}
-	return len(minutes), nil
+	return minutes, nil
 }
 
 func TestCronMinutes(t *testing.T) {
@@ -92,18 +98,29 @@ func TestCronMinutes(t *testing.T) {
 // emailAddress finds anything shaped like an e-mail address.
 var emailAddress = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 
-// riskObject is one entry of action.risk.param._risk.
-type riskObject struct {
-	RiskObjectField   string `json:"risk_object_field"`
-	RiskObjectType    string `json:"risk_object_type"`
-	RiskScore         *int   `json:"risk_score"`
-	ThreatObjectField string `json:"threat_object_field"`
-	ThreatObjectType  string `json:"threat_object_type"`
+// sortCommand finds each sort command of a search and what follows it.
+var sortCommand = regexp.MustCompile(`\|\s*sort\s+(\S+)`)
+
+// isTrue reports whether a conf value is one of Splunk's true spellings.
+func isTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "t", "yes", "y":
+		return true
+	}
+	return false
 }
 
-// TestSavedSearches holds every shipped scheduled search to AppInspect's and
-// ESCU's rules, and to the project's: each is also an ES correlation search
-// for T1197 with notable and risk actions.
+// isCorrelationSearch reports whether a stanza is an ES correlation search.
+func isCorrelationSearch(s *confStanza) bool {
+	v, _ := s.Get("action.correlationsearch.enabled")
+	return isTrue(v)
+}
+
+// TestSavedSearches holds every shipped saved search to AppInspect's and
+// ESCU's rules, and to the project's: everything ships disabled, dispatches
+// in this app, sorts without the 10,000-result cap and carries no e-mail or
+// script action; every scheduled search is a correlation search that runs
+// continuously on its own minutes.
 func TestSavedSearches(t *testing.T) {
 	pkg := loadPackage(t)
 	raw := string(pkg.file(t, "default/savedsearches.conf"))
@@ -112,6 +129,7 @@ func TestSavedSearches(t *testing.T) {
 	}
 	conf := pkg.conf(t, "default/savedsearches.conf")
 	scheduled := 0
+	startMinutes := map[int]string{}
 	for _, s := range conf.Stanzas {
 		get := func(key string) string { v, _ := s.Get(key); return v }
 		errorf := func(format string, args ...any) {
@@ -126,19 +144,40 @@ func TestSavedSearches(t *testing.T) {
 				errorf("action.email.to is set")
 			}
 		}
-		if strings.TrimSpace(get("search")) == "" {
+		search := get("search")
+		if strings.TrimSpace(search) == "" {
 			errorf("empty search")
 		}
-		if get("enableSched") != "1" && get("enableSched") != "true" {
-			continue
-		}
-		scheduled++
 		if strings.TrimSpace(get("description")) == "" {
 			errorf("no description")
 		}
-		if get("disabled") != "1" && get("disabled") != "true" {
-			errorf("disabled = %q; detections ship disabled = 1", get("disabled"))
+		if !isTrue(get("disabled")) {
+			errorf("disabled = %q; everything ships disabled = 1", get("disabled"))
 		}
+		if get("request.ui_dispatch_app") != appID {
+			errorf("request.ui_dispatch_app = %q, want %s (the macros and lookups are this app's)", get("request.ui_dispatch_app"), appID)
+		}
+		// sort without a count keeps 10,000 results. The original SPL is
+		// verbatim and so keeps its own sort.
+		if s.Name != originalSPLStanza {
+			for _, m := range sortCommand.FindAllStringSubmatch(search, -1) {
+				if _, err := strconv.Atoi(m[1]); err != nil {
+					errorf("%q has no count: it drops every result after 10,000; write sort 0", m[0])
+				}
+			}
+		}
+		if _, ok := s.Get("action.notable.param.drilldown_search"); ok {
+			errorf("the legacy drilldown_search is set; ES reads drilldown_searches")
+		}
+		if !isTrue(get("enableSched")) {
+			for _, k := range s.Keys {
+				if strings.HasPrefix(k, "alert.") || strings.HasPrefix(k, "action.") || k == "cron_schedule" {
+					errorf("%s is set on an unscheduled search", k)
+				}
+			}
+			continue
+		}
+		scheduled++
 		for _, key := range []string{"dispatch.earliest_time", "dispatch.latest_time"} {
 			v := get(key)
 			if v == "" {
@@ -148,29 +187,46 @@ func TestSavedSearches(t *testing.T) {
 				errorf("%s = %q: real-time searches must not ship", key, v)
 			}
 		}
-		if runs, err := cronMinutes(get("cron_schedule")); err != nil {
+		minutes, err := cronMinuteSet(get("cron_schedule"))
+		switch {
+		case err != nil:
 			errorf("%v", err)
-		} else if runs > maxRunsPerHour {
-			errorf("cron_schedule %q runs %d times an hour, want at most %d", get("cron_schedule"), runs, maxRunsPerHour)
-		}
-		for key, want := range map[string]string{
-			"counttype":             "number of events",
-			"relation":              "greater than",
-			"quantity":              "0",
-			"alert.track":           "1",
-			"alert.suppress":        "1",
-			"alert.suppress.fields": "host",
-			"alert.digest_mode":     "0",
-		} {
-			if got := get(key); got != want {
-				errorf("%s = %q, want %q", key, got, want)
+		case len(minutes) > maxRunsPerHour:
+			errorf("cron_schedule %q runs %d times an hour, want at most %d", get("cron_schedule"), len(minutes), maxRunsPerHour)
+		case get("allow_skew") == "":
+			// Without allow_skew, staggered minutes are what keeps the
+			// app's searches from starting together.
+			for m := range minutes {
+				if other, taken := startMinutes[m]; taken {
+					errorf("starts on minute %d like [%s]: stagger the minutes or set allow_skew", m, other)
+				}
+				startMinutes[m] = s.Name
 			}
 		}
+		if minutes[0] {
+			errorf("cron_schedule %q starts on minute 0, with every hourly search of the deployment", get("cron_schedule"))
+		}
+		checkValues(get, errorf, map[string]string{
+			// Continuous scheduling: a delayed run is run late, not skipped.
+			"realtime_schedule": "0",
+			"counttype":         "number of events",
+			"relation":          "greater than",
+			"quantity":          "0",
+			// One Triggered Alert per run, not one per result beside ES's
+			// one notable per result.
+			"alert.track":       "1",
+			"alert.digest_mode": "1",
+			"alert.suppress":    "1",
+		})
 		if get("alert.suppress.period") == "" {
 			errorf("alert.suppress.period is missing")
 		}
 		if n, err := strconv.Atoi(get("alert.severity")); err != nil || n < 1 || n > 6 {
 			errorf("alert.severity = %q, want 1-6", get("alert.severity"))
+		}
+		if !isCorrelationSearch(s) {
+			errorf("scheduled but not a correlation search")
+			continue
 		}
 		checkEnterpriseSecurity(t, s)
 	}
@@ -179,77 +235,20 @@ func TestSavedSearches(t *testing.T) {
 	}
 }
 
-// checkEnterpriseSecurity checks the correlation search, notable and risk
-// keys of one scheduled detection.
-func checkEnterpriseSecurity(t *testing.T, s *confStanza) {
-	t.Helper()
-	get := func(key string) string { v, _ := s.Get(key); return v }
-	errorf := func(format string, args ...any) {
-		t.Helper()
-		t.Errorf("savedsearches.conf [%s]: %s", s.Name, fmt.Sprintf(format, args...))
+// TestOriginalSPLIsAReport: the verbatim original must not be a second
+// correlation search beside the bitsscore one, which would double every
+// notable and risk event.
+func TestOriginalSPLIsAReport(t *testing.T) {
+	s := loadPackage(t).conf(t, "default/savedsearches.conf").Stanza(originalSPLStanza)
+	if s == nil {
+		t.Fatalf("savedsearches.conf has no [%s]", originalSPLStanza)
 	}
-	if get("action.correlationsearch.enabled") != "1" {
-		errorf("action.correlationsearch.enabled = %q, want 1", get("action.correlationsearch.enabled"))
+	if v, _ := s.Get("enableSched"); isTrue(v) {
+		t.Errorf("[%s] is scheduled; it is a reference report", originalSPLStanza)
 	}
-	if get("action.correlationsearch.label") == "" {
-		errorf("action.correlationsearch.label is missing")
-	}
-	var annotations map[string][]string
-	if err := json.Unmarshal([]byte(get("action.correlationsearch.annotations")), &annotations); err != nil {
-		errorf("action.correlationsearch.annotations is not a JSON object of lists: %v", err)
-	} else if !containsString(annotations["mitre_attack"], "T1197") {
-		errorf("action.correlationsearch.annotations mitre_attack = %q, want T1197", annotations["mitre_attack"])
-	}
-	for key, want := range map[string]string{
-		"action.notable":                       "1",
-		"action.notable.param.security_domain": "endpoint",
-		"action.notable.param.severity":        "high",
-		"action.risk":                          "1",
-	} {
-		if got := get(key); got != want {
-			errorf("%s = %q, want %q", key, got, want)
+	for _, k := range s.Keys {
+		if strings.HasPrefix(k, "action.") || strings.HasPrefix(k, "alert.") {
+			t.Errorf("[%s] sets %s; a reference report has no alert, notable or risk action", originalSPLStanza, k)
 		}
-	}
-	for _, key := range []string{
-		"action.notable.param.rule_title", "action.notable.param.rule_description",
-		"action.notable.param.drilldown_name", "action.notable.param.drilldown_search",
-		"action.risk.param._risk_message",
-	} {
-		if strings.TrimSpace(get(key)) == "" {
-			errorf("%s is missing", key)
-		}
-	}
-	var risks []riskObject
-	if err := json.Unmarshal([]byte(get("action.risk.param._risk")), &risks); err != nil {
-		errorf("action.risk.param._risk is not a JSON list of risk objects: %v", err)
-		return
-	}
-	// Every detection names the host as a system and a user field as a user;
-	// the user field differs by data source (User in Sysmon, a coalesced
-	// user in the hardened search), so it is accepted when the search's
-	// results carry it.
-	hasSystemHost, userField := false, ""
-	for _, r := range risks {
-		if r.RiskObjectField == "" {
-			continue // a threat object
-		}
-		switch {
-		case r.RiskObjectField == "host" && r.RiskObjectType == "system":
-			hasSystemHost = true
-		case r.RiskObjectType == "user":
-			userField = r.RiskObjectField
-		}
-		if r.RiskScore == nil || *r.RiskScore <= 0 || *r.RiskScore > 100 {
-			errorf("risk object %s has no risk_score in 1-100", r.RiskObjectField)
-		}
-	}
-	if !hasSystemHost {
-		errorf("action.risk.param._risk lacks host as a system risk object")
-	}
-	switch search := get("search"); {
-	case userField == "":
-		errorf("action.risk.param._risk lacks a user risk object")
-	case !regexp.MustCompile(`\| *table\b[^|]*\b` + regexp.QuoteMeta(userField) + `\b`).MatchString(search):
-		errorf("the user risk object %s is not a column of the search's table", userField)
 	}
 }
