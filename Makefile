@@ -45,10 +45,17 @@ lint: staticcheck
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-# Lint, then every test (fuzz seed corpora included) under the race detector,
-# against the built binary and the built package.
-test: build package lint
+# Lint, validate the dashboards, then every test (fuzz seed corpora included)
+# under the race detector, against the built binary and the built package.
+test: build package lint dashboards
 	BITSSCORE_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 ./...
+
+# Splunk's own Dashboard Studio validator (pinned in package-lock.json) over
+# every view in default/data/ui/views; node_modules is not committed.
+.PHONY: dashboards
+dashboards:
+	npm ci --ignore-scripts --no-audit --no-fund
+	node scripts/validate-dashboards.js --self-test
 
 bench: build
 	BITSSCORE_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench='$(BENCH)' -benchtime=$(BENCHTIME) -benchmem ./...
