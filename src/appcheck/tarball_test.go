@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -144,13 +145,33 @@ func readPackage(path string) (*appPackage, error) {
 	return pkg, nil
 }
 
+// loadedPackages caches each tarball read, by path, size and modification
+// time: some thirty tests read the same package, and unpacking it each time
+// costs seconds under the race detector. Tests only read an appPackage.
+var loadedPackages = struct {
+	sync.Mutex
+	byKey map[string]*appPackage
+}{byKey: map[string]*appPackage{}}
+
 // loadPackage reads the newest tarball, failing the test if it cannot.
 func loadPackage(t *testing.T) *appPackage {
 	t.Helper()
-	pkg, err := readPackage(newestTarball(t))
+	path := newestTarball(t)
+	info, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	key := fmt.Sprintf("%s %d %d", path, info.Size(), info.ModTime().UnixNano())
+	loadedPackages.Lock()
+	defer loadedPackages.Unlock()
+	if pkg, ok := loadedPackages.byKey[key]; ok {
+		return pkg
+	}
+	pkg, err := readPackage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadedPackages.byKey[key] = pkg
 	return pkg
 }
 
