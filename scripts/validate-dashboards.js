@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Validates every Dashboard Studio view of the app (default/data/ui/views/*.xml)
 // with Splunk's own validator: DashboardValidator from @splunk/dashboard-validation
-// against the schema of @splunk/dashboard-definition, plus the validator package's
-// structure checks (every layout item and global input defined, no duplicate
-// tokens). `make test` runs it after `npm ci`.
+// against the schema of @splunk/dashboard-definition, extended (as Dashboard
+// Studio extends it with its presets) with the option schemas of
+// @splunk/visualization-schemas for each visualization type the app uses, plus
+// the validator package's structure checks (every layout item and global input
+// defined, no duplicate tokens). `make test` runs it after `npm ci`.
 //
 // The views keep the legacy layout ({type, structure, globalInputs}), which
 // Splunk Enterprise 9.0 reads and newer Dashboard Studio migrates to tabs on
@@ -11,6 +13,7 @@
 // the migrated form, so the script migrates the same way before validating.
 //
 // Usage: node scripts/validate-dashboards.js [--self-test]
+// (VALIDATE_DASHBOARDS_VERBOSE=1 prints what the self-test found.)
 // --self-test also checks that a broken copy of each view is rejected, so a
 // validator that accepts anything cannot pass unnoticed.
 'use strict';
@@ -23,8 +26,26 @@ const {
     checkVisualizationsInStructure,
     checkInputsInStructure,
 } = require('@splunk/dashboard-validation');
-const { defaultSchema } = require('@splunk/dashboard-definition');
+const { createComponentDict, createSchemaBasedOnDicts } = require('@splunk/dashboard-definition');
 const { migrateToTabsLayout } = require('@splunk/dashboard-utils');
+const vizSchemas = require('@splunk/visualization-schemas');
+
+// The visualization types the app's views may use, with their option
+// schemas. A view using another type fails until it is added here.
+const vizOptionSchemas = {
+    'splunk.bar': vizSchemas.barOptionsSchema,
+    'splunk.column': vizSchemas.columnOptionsSchema,
+    'splunk.line': vizSchemas.lineOptionsSchema,
+    'splunk.markdown': vizSchemas.markdownOptionsSchema,
+    'splunk.singlevalue': vizSchemas.singleValueOptionsSchema,
+    'splunk.table': vizSchemas.tableOptionsSchema,
+};
+const schema = createSchemaBasedOnDicts({
+    visualizationDict: createComponentDict(
+        Object.fromEntries(Object.entries(vizOptionSchemas).map(([type, s]) => [type, { schema: s }])),
+        { allowTokenCoercion: true },
+    ),
+});
 
 const viewsDir = path.join(__dirname, '..', 'default', 'data', 'ui', 'views');
 // A view's file is small; a bound keeps a corrupt file from eating memory.
@@ -46,12 +67,17 @@ function problems(definition) {
     const migrated = migrateToTabsLayout({ definition });
     const candidate = migrated && migrated.definition ? migrated.definition : definition;
     const validator = new DashboardValidator();
-    const schemaError = validator.setSchema(defaultSchema);
+    const schemaError = validator.setSchema(schema);
     if (schemaError) throw new Error(`the dashboard schema does not compile: ${schemaError.message}`);
     const errors = validator.validate(candidate);
     if (errors) {
         for (const e of Array.isArray(errors) ? errors : [errors]) {
             found.push(`${e.instancePath || ''} ${e.message || JSON.stringify(e)}`.trim());
+        }
+    }
+    for (const [id, viz] of Object.entries(candidate.visualizations || {})) {
+        if (!Object.prototype.hasOwnProperty.call(vizOptionSchemas, viz && viz.type)) {
+            found.push(`/visualizations/${id}: type ${JSON.stringify(viz && viz.type)} has no option schema here`);
         }
     }
     for (const check of [checkVisualizationsInStructure, checkInputsInStructure, checkDuplicateTokens]) {
@@ -83,17 +109,22 @@ function main() {
                 continue;
             }
             if (selfTest) {
-                // A layout item with no visualization and a number as a type:
-                // both must be reported.
+                // Three mistakes the validator must each report: a number as
+                // a type, a layout item with no visualization, a table
+                // option of the wrong type.
                 const broken = JSON.parse(JSON.stringify(definition));
-                const first = Object.keys(broken.visualizations)[0];
+                const [first, second] = Object.keys(broken.visualizations);
                 broken.visualizations[first].type = 7;
+                broken.visualizations[second].type = 'splunk.table';
+                broken.visualizations[second].options = { count: 'many' };
                 broken.layout.structure.push({ item: 'viz_missing', type: 'block', position: { x: 0, y: 0, w: 10, h: 10 } });
-                const brokenFound = problems(broken);
+                const brokenFound = problems(broken).join('\n');
                 if (process.env.VALIDATE_DASHBOARDS_VERBOSE) console.log(brokenFound);
-                if (brokenFound.length < 2) {
+                const missed = [`/visualizations/${first}/type`, 'viz_missing', `/visualizations/${second}/options/count`]
+                    .filter((want) => !brokenFound.includes(want));
+                if (missed.length > 0) {
                     failed++;
-                    console.error(`${file}: self-test: a broken copy was not rejected twice: ${JSON.stringify(brokenFound)}`);
+                    console.error(`${file}: self-test: the validator missed ${missed.join(', ')} in a broken copy`);
                     continue;
                 }
             }
