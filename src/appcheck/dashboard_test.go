@@ -227,3 +227,25 @@ func TestInvestigationDashboard(t *testing.T) {
 		t.Errorf("%d markdown panels hold the response guide, want 1", guides)
 	}
 }
+
+// TestContentShipped: the package carries the content files, and none of the
+// dashboard validator's (package.json, node_modules, scripts).
+func TestContentShipped(t *testing.T) {
+	pkg := loadPackage(t)
+	for _, rel := range []string{
+		"default/analyticstories.conf", "default/transforms.conf",
+		"default/data/ui/nav/default.xml", "default/data/ui/views/bits_investigation.xml",
+		"lookups/bitsscore_indicators.csv", "lookups/bitsscore_known_good.csv",
+	} {
+		if _, ok := pkg.Files[rel]; !ok {
+			t.Errorf("%s/%s is missing", appID, rel)
+		}
+	}
+	for rel := range pkg.Files {
+		top, _, _ := strings.Cut(rel, "/")
+		switch top {
+		case "node_modules", "package.json", "package-lock.json", "scripts", "src", "docs":
+			t.Errorf("%s/%s: a build or development file must not ship", appID, rel)
+		}
+	}
+}
