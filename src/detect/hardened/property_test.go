@@ -112,7 +112,7 @@ func checkInvariants(t *testing.T, d detect.Detector, known *KnownGood, out []de
 		t.Fatalf("RiskScore %q, want 0..100", risk[0])
 	}
 	inds := out[slices.Index(outputs, "Indicators")]
-	var set indicatorSet
+	var set ruleSet
 	knownGood := false
 	for i, v := range inds {
 		if i > 0 && bytes.Compare(inds[i-1], v) >= 0 {

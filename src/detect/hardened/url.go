@@ -136,6 +136,7 @@ const (
 	hostFirstParty                   // Microsoft's update domains, as the SPL excludes them
 	hostExternal                     // any other public name
 	hostFileSharing                  // a public file-sharing or tunnelling service
+	hostDynamicDNS                   // a free dynamic-DNS name
 	hostPublicIP
 	hostPrivateIP
 )
@@ -159,6 +160,18 @@ var fileSharingDomains = []string{
 	"workers.dev", "pages.dev", "trycloudflare.com", "ngrok.io", "ngrok-free.app", "ngrok.app",
 	"loca.lt", "serveo.net", "portmap.io", "glitch.me", "replit.com", "blob.core.windows.net",
 	"s3.amazonaws.com", "storage.googleapis.com", "firebasestorage.googleapis.com",
+}
+
+// dynamicDNSDomains are free dynamic-DNS providers' zones: anyone can
+// point a name there at a home or rented machine, and commodity malware
+// does (Sigma's dynamic-DNS rules, abuse.ch's lists of DDNS zones).
+var dynamicDNSDomains = []string{
+	"duckdns.org", "no-ip.com", "no-ip.org", "no-ip.biz", "no-ip.info", "noip.me", "ddns.net", "hopto.org",
+	"zapto.org", "sytes.net", "serveftp.com", "servehttp.com", "serveblog.net", "myftp.org", "myftp.biz",
+	"redirectme.net", "dynu.com", "dynu.net", "freedns.afraid.org", "mooo.com", "chickenkiller.com",
+	"dyndns.org", "dyndns.info", "dynalias.com", "homeip.net", "selfip.com", "dnsdynamic.org",
+	"ddnsking.com", "3utilities.com", "bounceme.net", "gotdns.ch", "publicvm.com", "linkpc.net",
+	"kozow.com", "ddnsfree.com", "dynv6.net", "hldns.ru", "ydns.eu", "nsupdate.info",
 }
 
 // hasDomainSuffix reports whether host is domain or a subdomain of it.
@@ -187,6 +200,11 @@ func classifyHost(host []byte) hostClass {
 	for _, d := range fileSharingDomains {
 		if hasDomainSuffix(host, d) {
 			return hostFileSharing
+		}
+	}
+	for _, d := range dynamicDNSDomains {
+		if hasDomainSuffix(host, d) {
+			return hostDynamicDNS
 		}
 	}
 	for _, d := range firstPartyDomains {

@@ -1,0 +1,73 @@
+package hardened
+
+import (
+	"fmt"
+	"strings"
+)
+
+// IndicatorDoc describes one indicator of the rule table: what the app's
+// indicator lookup and docs/hardened.md show.
+type IndicatorDoc struct {
+	Name        string
+	Weight      int
+	Evasion     bool
+	Description string
+	Technique   string // MITRE ATT&CK technique IDs joined with ";"
+	Reference   string
+}
+
+// Indicators returns the rule table's indicators in table order.
+func Indicators() []IndicatorDoc {
+	out := make([]IndicatorDoc, len(rules))
+	for i, r := range rules {
+		out[i] = IndicatorDoc{Name: r.name, Weight: r.weight, Evasion: r.evasion, Description: r.description,
+			Technique: r.technique, Reference: r.reference}
+	}
+	return out
+}
+
+// IndicatorTable renders the rule table as docs/hardened.md's indicator
+// table (Markdown): one row per rule with its weight, ATT&CK techniques,
+// meaning, attack example, nearest benign twin and reference.
+func IndicatorTable() string {
+	var b strings.Builder
+	b.WriteString("| indicator | weight | evasion | ATT&CK | meaning | attack example | benign twin | reference |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rules {
+		evasion := ""
+		if r.evasion {
+			evasion = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %d | %s | %s | %s | %s | %s | %s |\n", r.name, r.weight, evasion,
+			strings.ReplaceAll(r.technique, ";", ", "), cell(r.description), exampleCell(r.attack), exampleCell(r.benign), cell(r.reference))
+	}
+	return b.String()
+}
+
+// cell escapes a Markdown table cell's pipes.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// exampleCell shows an example by the fields that tell it apart: the
+// defaults every process example carries (its user and explorer.exe
+// parent) and the job's title and owner are left out.
+func exampleCell(e example) string {
+	var parts []string
+	for i := 0; i+1 < len(e); i += 2 {
+		k, v := e[i], e[i+1]
+		switch {
+		case k == "EventCode":
+			parts = append(parts, v+":")
+			continue
+		case k == "User" || k == "jobOwner" || k == "jobTitle" || k == "name" || k == "SubjectUserName",
+			k == "ParentImage" && v == `C:\Windows\explorer.exe`,
+			k == "ParentCommandLine" && v == `C:\Windows\Explorer.EXE`,
+			k == "Image" && (v == exBitsadmin || v == exPowerShell || v == exCmd):
+			continue
+		}
+		if len(v) > 90 {
+			v = v[:87] + "..."
+		}
+		parts = append(parts, k+"=``"+strings.ReplaceAll(v, "|", `\|`)+"``")
+	}
+	return strings.Join(parts, " ")
+}

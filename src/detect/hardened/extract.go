@@ -1,0 +1,474 @@
+package hardened
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+
+	"bitsscore/src/detect"
+)
+
+// analysis is one event's working state, reused across events.
+type analysis struct {
+	// norm holds every value analysed, normalised (tokenize) or copied
+	// (whole); low is its ASCII-lowercased twin at the same offsets.
+	norm, low []byte
+	toks      []token
+	// dec holds decoded -EncodedCommand text; b64 is decoding scratch.
+	dec, b64 []byte
+
+	// found holds the facts seen; vendors the vendors (bits of
+	// vendorUpdateHosts) whose hosts the event names.
+	found                              factSet
+	vendors                            uint64
+	nonVendorHost                      bool
+	urls, dests, procs, notify, titles []span // into norm
+	decoded                            []span // into dec
+	// explicitDest reports that the text being analysed named its
+	// destination (-Destination, name="Destination"), so a path that
+	// merely follows a URL is not taken for one.
+	explicitDest bool
+	facts        eventFacts
+}
+
+func (a *analysis) reset() {
+	a.norm, a.low, a.toks, a.dec = a.norm[:0], a.low[:0], a.toks[:0], a.dec[:0]
+	a.found, a.vendors, a.nonVendorHost = 0, 0, false
+	a.urls, a.dests, a.procs, a.notify, a.titles, a.decoded = a.urls[:0], a.dests[:0], a.procs[:0], a.notify[:0], a.titles[:0], a.decoded[:0]
+	a.facts.process, a.facts.parent, a.facts.users, a.facts.hosts = a.facts.process[:0], a.facts.parent[:0], a.facts.users[:0], a.facts.hosts[:0]
+	a.facts.userless = false
+}
+
+// whole copies a structured value (a path, a URL field) into the buffers
+// as one piece, without tokenising it.
+func (a *analysis) whole(v []byte) span {
+	s := span{start: int32(len(a.norm))}
+	a.norm = append(a.norm, v...)
+	for _, c := range v {
+		a.low = append(a.low, lowerASCII(c))
+	}
+	s.end = int32(len(a.norm))
+	return s
+}
+
+func (a *analysis) lowOf(s span) []byte { return a.low[s.start:s.end] }
+
+func first(v detect.Values) []byte {
+	for _, x := range v {
+		if len(x) > 0 {
+			return x
+		}
+	}
+	return nil
+}
+
+// eventCode returns the event's EventCode, or -1 when it has none (the
+// event is then judged by the fields it carries).
+func eventCode(v detect.Values) int {
+	b := bytes.TrimSpace(first(v))
+	if len(b) == 0 || len(b) > 6 || !allDigits(b) {
+		return -1
+	}
+	n, _ := strconv.Atoi(string(b))
+	return n
+}
+
+func (a *analysis) analyze(in []detect.Values) {
+	code := eventCode(in[inEventCode])
+	is := func(codes ...int) bool { return code < 0 || slices.Contains(codes, code) }
+
+	for _, f := range [...]int{inUser, inSubjectUserName, inJobOwner} {
+		for _, v := range in[f] {
+			if len(v) > 0 {
+				a.facts.users = append(a.facts.users, a.whole(v))
+			}
+		}
+	}
+	if is(1, 4688) && (first(in[inImage]) != nil || first(in[inNewProcessName]) != nil) {
+		a.processCreation(in)
+	}
+	if is(3) && first(in[inProcessPath]) != nil {
+		a.jobCreated(first(in[inProcessPath]))
+	}
+	if is(3, 4, 5, 16403) {
+		a.addTitles(in[inJobTitle])
+	}
+	if is(59, 60, 61) && first(in[inURL]) != nil {
+		a.facts.userless = true
+		a.addTitles(in[inName])
+		for _, v := range in[inURL] {
+			if len(v) > 0 {
+				a.source(a.whole(v), false)
+			}
+		}
+	}
+	if is(16403) {
+		a.fileAdded(in[inRemoteName], in[inLocalName])
+	}
+	for _, f := range [...]struct {
+		field, code int
+	}{{inScriptBlockText, 4104}, {inPayload, 4103}, {inData, 800}} {
+		if is(f.code) {
+			for _, v := range in[f.field] {
+				a.commandText(v, false, false, 0)
+			}
+		}
+	}
+	if a.vendors != 0 && !a.nonVendorHost && !a.found.has(factLocalSource) && a.vendorDestinations() {
+		a.found.set(factVendorSource)
+	}
+}
+
+// vendorDestinations reports whether every destination of the event is a
+// download folder of a vendor whose host the event names.
+func (a *analysis) vendorDestinations() bool {
+	for _, d := range a.dests {
+		if !vendorDestination(a.lowOf(d), a.vendors) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *analysis) addTitles(v detect.Values) {
+	for _, t := range v {
+		if len(t) > 0 {
+			a.titles = append(a.titles, a.whole(t))
+		}
+	}
+}
+
+// processCreation scores Sysmon 1 and Security 4688.
+func (a *analysis) processCreation(in []detect.Values) {
+	img := first(in[inImage])
+	if img == nil {
+		img = first(in[inNewProcessName])
+	}
+	imgS := a.whole(img)
+	a.facts.process = append(a.facts.process, imgS)
+	base := basename(a.lowOf(imgS))
+	ofn := a.lowOf(a.whole(bytes.TrimSpace(first(in[inOriginalFileName]))))
+
+	isBitsadmin := string(base) == "bitsadmin.exe" || string(ofn) == "bitsadmin.exe"
+	if string(ofn) == "bitsadmin.exe" && string(base) != "bitsadmin.exe" {
+		a.found.set(factRenamedBitsadmin)
+	}
+	isPowerShell := nameIn(base, powerShellNames) || originalNameIn(ofn, powerShellOriginalNames)
+
+	cmd := in[inCommandLine]
+	if first(cmd) == nil {
+		cmd = in[inProcessCommandLine]
+	}
+	bitsUse := isBitsadmin
+	for _, v := range cmd {
+		if a.commandText(v, isBitsadmin, isPowerShell, 0) {
+			bitsUse = true
+		}
+	}
+	if bitsUse {
+		a.procs = append(a.procs, imgS)
+	}
+
+	parent := first(in[inParentImage])
+	if parent == nil {
+		parent = first(in[inParentProcessName])
+	}
+	if parent == nil {
+		return
+	}
+	parentS := a.whole(parent)
+	a.facts.parent = append(a.facts.parent, parentS)
+	parentBase := basename(a.lowOf(parentS))
+	if bitsUse && nameIn(parentBase, officeNames) {
+		a.found.set(factOfficeParent)
+	}
+	if string(parentBase) == "svchost.exe" {
+		a.serviceChild(imgS, base, ofn, first(in[inParentCommandLine]), cmd)
+	}
+}
+
+// serviceChild scores a child of svchost.exe: the BITS service starts a
+// job's SetNotifyCmdLine program, and nothing else but error reporting.
+func (a *analysis) serviceChild(img span, base, ofn, parentCmd []byte, cmd detect.Values) {
+	interpreter := nameIn(base, interpreterNames) || nameIn(ofn, interpreterNames)
+	if parentCmd == nil {
+		// Security 4688 names no parent command line: any service could be
+		// the parent (the Task Scheduler starts cmd.exe too), so this is a
+		// weak signal on its own.
+		if interpreter {
+			a.found.set(factSvchostChildInterpreter)
+		}
+		return
+	}
+	lo, hi := a.tokenize(parentCmd)
+	var group, service []byte
+	for k := lo; k+1 < hi; k++ {
+		switch string(a.lowOf(a.toks[k].span)) {
+		case "-k", "/k":
+			group = a.lowOf(a.toks[k+1].span)
+		case "-s", "/s":
+			service = a.lowOf(a.toks[k+1].span)
+		}
+	}
+	isBITS := string(service) == "bits"
+	// Before Windows 10 1703 services shared `svchost -k netsvcs` with no
+	// -s: the BITS service cannot be told from its neighbours there, so
+	// only an interpreter child counts.
+	sharedNetsvcs := service == nil && string(group) == "netsvcs"
+	if !(isBITS && !nameIn(base, werNames) || sharedNetsvcs && interpreter) {
+		return
+	}
+	a.found.set(factBITSServiceChild)
+	if interpreter {
+		a.found.set(factChildInterpreter)
+	}
+	if isUserWritable(a.lowOf(img)) {
+		a.found.set(factChildUserWritable)
+	}
+	if c := first(cmd); c != nil {
+		a.notify = append(a.notify, a.whole(c))
+	} else {
+		a.notify = append(a.notify, img)
+	}
+}
+
+// jobCreated reads Bits-Client event 3: what kind of process created the
+// job (clients.go).
+func (a *analysis) jobCreated(processPath []byte) {
+	s := a.whole(processPath)
+	a.procs = append(a.procs, s)
+	a.facts.process = append(a.facts.process, s)
+	a.found.set(factJobCreated)
+	p := a.lowOf(s)
+	base := basename(p)
+	switch {
+	case nameIn(base, []string{"bitsadmin"}):
+		a.found.set(factClientBitsadmin)
+	case nameIn(base, powerShellNames):
+		a.found.set(factClientPowerShell)
+	case nameIn(base, scriptHostNames):
+		a.found.set(factClientLOLBin)
+	case nameIn(base, noBusinessClientNames):
+		a.found.set(factClientNoBusiness)
+	}
+	if isKnownClient(p) {
+		a.found.set(factClientKnown)
+	}
+	if isSystemLocation(p) {
+		a.found.set(factClientWindows)
+	}
+	if isUserWritable(p) {
+		a.found.set(factClientUserWritable)
+	}
+}
+
+// fileAdded scores Bits-Client event 16403: a file added to a job.
+func (a *analysis) fileAdded(remote, local detect.Values) {
+	var remoteExt span
+	for _, v := range remote {
+		if len(v) > 0 {
+			remoteExt = a.source(a.whole(v), false)
+		}
+	}
+	for _, v := range local {
+		if len(v) > 0 {
+			a.dest(a.whole(v), remoteExt, false)
+		}
+	}
+}
+
+// commandText scores a command line or script text and reports whether it
+// uses BITS. procBitsadmin and procPowerShell say that the text is the
+// command line of that process, whose first token is the program however
+// it was renamed.
+func (a *analysis) commandText(text []byte, procBitsadmin, procPowerShell bool, depth int) bool {
+	lo, hi := a.tokenize(text)
+	a.explicitDest = false
+	bits := false
+	for k := lo; k < hi; k++ {
+		t := a.toks[k]
+		lt := a.lowOf(t.span)
+		if urlStart(lt) >= 0 {
+			continue
+		}
+		base := basename(lt)
+		switch {
+		case k == lo && procBitsadmin || nameIn(base, []string{"bitsadmin"}):
+			if t.obf >= 0 {
+				a.found.set(factQuoteObfuscation)
+			}
+			end := a.cmdEnd(k, hi)
+			a.bitsadmin(k, end)
+			bits = true
+			k = end - 1
+		case k == lo && procPowerShell || nameIn(base, powerShellNames):
+			if a.powerShellArgs(k+1, a.cmdEnd(k, hi), depth) {
+				bits = true
+			}
+		case nameIn(base, []string{"desktopimgdownldr"}):
+			end := a.cmdEnd(k, hi)
+			if a.desktopImgDownldr(k+1, end) {
+				bits = true
+			}
+			k = end - 1
+		}
+	}
+	if a.cmdlets(lo, hi) {
+		bits = true
+	}
+	return bits
+}
+
+func isSwitch(lt []byte) bool {
+	return len(lt) > 1 && (lt[0] == '/' || lt[0] == '-') && urlStart(lt) < 0 && pathStart(lt) < 0
+}
+
+// switchName returns a switch's name without its prefix or a `:value`.
+func switchName(lt []byte) []byte {
+	name := lt[1:]
+	if i := bytes.IndexByte(name, ':'); i >= 0 {
+		name = name[:i]
+	}
+	return name
+}
+
+// obfuscatedSwitch reports a quote or caret inside a switch's name.
+func obfuscatedSwitch(t token, name []byte) bool {
+	return t.obf >= 1 && int(t.obf) <= len(name)
+}
+
+// bitsadmin parses one bitsadmin command: toks[k] is the program and the
+// command ends before toks[end].
+func (a *analysis) bitsadmin(k, end int) {
+	var (
+		expectTitle, pairing, notify, upload bool
+		notifyParsed                         bool
+		haveRemote                           bool
+		remoteExt                            span
+	)
+	for m := k + 1; m < end; m++ {
+		t := a.toks[m]
+		lt := a.lowOf(t.span)
+		if isSwitch(lt) {
+			name := switchName(lt)
+			if obfuscatedSwitch(t, name) {
+				a.found.set(factQuoteObfuscation)
+			}
+			switch string(name) {
+			case "transfer", "addfile":
+				a.found.set(factBitsadminTransfer)
+				expectTitle, pairing = true, true
+			case "addfileset", "addfilewithranges", "replaceremoteprefix":
+				a.found.set(factBitsadminTransfer)
+				expectTitle = true
+			case "upload":
+				a.found.set(factBitsadminUpload)
+				upload = true
+			case "setnotifycmdline":
+				expectTitle, notify = true, true
+			case "setnotifyflags":
+				a.found.set(factNotifyFlags)
+				expectTitle = true
+			case "create", "resume", "complete", "setminretrydelay", "setcustomheaders", "setnoprogresstimeout",
+				"takeownership", "setcredentials", "setproxysettings", "sethelpertoken", "sethelpertokenflags",
+				"setsecurityflags", "setclientcertificatebyid", "setclientcertificatebyname", "setpeercachingflags":
+				a.found.set(factBitsadminJobControl)
+				expectTitle = true
+			case "reset":
+				a.found.set(factBitsadminReset)
+			case "priority", "aclflags":
+				m++ // the switch's value
+			case "download", "dynamic", "allusers", "rawreturn", "wrap", "nowrap", "verbose":
+			default:
+				expectTitle = true
+			}
+			continue
+		}
+		if expectTitle {
+			expectTitle = false
+			if urlStart(lt) < 0 && pathStart(lt) < 0 {
+				a.titles = append(a.titles, t.span)
+				continue
+			}
+		}
+		if notify {
+			a.notifyProgram(m, end)
+			notifyParsed = true
+			break
+		}
+		if pairing {
+			if !haveRemote {
+				remoteExt = a.sourceToken(m, true)
+				haveRemote = true
+				continue
+			}
+			haveRemote = false
+			if upload {
+				// The local file of an upload is what leaves, not a payload.
+				continue
+			}
+			s, last := a.joined(m, end, int32(max(pathStart(lt), 0)))
+			a.dest(s, remoteExt, true)
+			m = last
+			continue
+		}
+		if us := urlStart(lt); us >= 0 {
+			a.urlToken(m, us, true)
+		}
+	}
+	if notify && !notifyParsed {
+		// `/SetNotifyCmdLine job` cut short: the switch alone still says it.
+		a.found.set(factNotifyCmdline)
+	}
+}
+
+// notifyProgram scores the program and parameters of /SetNotifyCmdLine,
+// which start at toks[m] and run to the end of the command.
+func (a *analysis) notifyProgram(m, end int) {
+	prog, last := a.joined(m, end, 0)
+	p := a.lowOf(prog)
+	if string(p) == "null" {
+		// `/SetNotifyCmdLine job NULL NULL` clears the command.
+		return
+	}
+	a.found.set(factNotifyCmdline)
+	if nameIn(basename(p), interpreterNames) || bytes.Contains(p, []byte("%comspec%")) {
+		a.found.set(factNotifyInterpreter)
+	}
+	if isUserWritable(p) {
+		a.found.set(factNotifyUserWritable)
+	}
+	for k := last + 1; k < end; k++ {
+		lt := a.lowOf(a.toks[k].span)
+		if k == last+1 && nameIn(basename(lt), interpreterNames) {
+			a.found.set(factNotifyInterpreter)
+		}
+		if isUserWritable(lt) {
+			a.found.set(factNotifyUserWritable)
+		}
+	}
+	a.notify = append(a.notify, span{prog.start, a.toks[end-1].end})
+}
+
+// desktopImgDownldr scores desktopimgdownldr.exe /lockscreenurl:, a
+// Windows binary that downloads through BITS.
+func (a *analysis) desktopImgDownldr(from, end int) bool {
+	found := false
+	for m := from; m < end; m++ {
+		lt := a.lowOf(a.toks[m].span)
+		// Not isSwitch: the switch carries its URL (`/lockscreenurl:https://x`).
+		if len(lt) > 1 && (lt[0] == '/' || lt[0] == '-') && string(switchName(lt)) == "lockscreenurl" {
+			a.found.set(factDesktopImgDownldr)
+			found = true
+			if us := urlStart(lt); us >= 0 {
+				a.urlToken(m, us, true)
+			} else if ps := bytes.IndexByte(lt, ':'); ps >= 0 && ps+1 < len(lt) {
+				a.source(span{a.toks[m].start + int32(ps) + 1, a.toks[m].end}, true)
+			}
+		}
+	}
+	return found
+}
+
+// isEncodedCommandSwitch reports the names powershell.exe and pwsh accept
+// for -EncodedCommand: any prefix of it, and the alias -ec.
