@@ -42,6 +42,7 @@ func FuzzScore(f *testing.F) {
 		d.Score(in, out)
 		checkInvariants(t, d, known, out)
 		got := cloneValues(out)
+		checkNeverWeaker(t, "fuzz", d, spl, in)
 
 		splIn := make([]detect.Values, len(spl.Inputs()))
 		for j, name := range spl.Inputs() {
