@@ -124,8 +124,21 @@ func containsAny(b []byte, subs [][]byte) bool {
 // the text uses BITS.
 func (a *analysis) cmdlets(lo, hi int) bool {
 	found := false
+	// A cmdlet call's parameters run to the end of its command or to the
+	// next cmdlet, whichever comes first: each token is read by one call,
+	// so many cmdlets in one command cost no more than one.
+	callStart := -1
+	endCall := func(k int) {
+		if callStart >= 0 {
+			a.cmdletParams(callStart, k)
+			callStart = -1
+		}
+	}
 	for k := lo; k < hi; k++ {
 		t := a.toks[k]
+		if t.cmdStart {
+			endCall(k)
+		}
 		lt := a.lowOf(t.span)
 		switch {
 		case containsAny(lt, bitsCmdlets):
@@ -134,7 +147,8 @@ func (a *analysis) cmdlets(lo, hi int) bool {
 				a.found.set(factQuoteObfuscation)
 			}
 			found = true
-			a.cmdletParams(k+1, a.cmdEnd(k, hi))
+			endCall(k)
+			callStart = k + 1
 		case containsAny(lt, bitsCOMMarkers):
 			a.found.set(factBitsCOM)
 			found = true
@@ -145,6 +159,7 @@ func (a *analysis) cmdlets(lo, hi int) bool {
 			found = true
 		}
 	}
+	endCall(hi)
 	if found {
 		a.scriptURLs(lo, hi)
 	}

@@ -20,6 +20,9 @@ type token struct {
 	// quotes, so a path may continue into the next token
 	// ("C:\Program Files\x.exe").
 	joinNext bool
+	// cmdEnd is the index just past the last token of this token's
+	// command, set once per text so that finding it costs nothing.
+	cmdEnd int32
 	// used marks a token already scored as a transfer's source or
 	// destination, so that a later pass does not score it again.
 	used bool
@@ -127,14 +130,20 @@ func (a *analysis) tokenize(text []byte) (lo, hi int) {
 		}
 	}
 	end(false)
-	return lo, len(a.toks)
+	hi = len(a.toks)
+	cmdEnd := int32(hi)
+	for k := hi - 1; k >= lo; k-- {
+		a.toks[k].cmdEnd = cmdEnd
+		if a.toks[k].cmdStart {
+			cmdEnd = int32(k)
+		}
+	}
+	return lo, hi
 }
 
 // cmdEnd returns the index just past the command holding token k.
 func (a *analysis) cmdEnd(k, hi int) int {
-	for k++; k < hi && !a.toks[k].cmdStart; k++ {
-	}
-	return k
+	return min(int(a.toks[k].cmdEnd), hi)
 }
 
 // joined returns token k's span from offset off within it, extended over
