@@ -17,7 +17,7 @@ import (
 	"bitsscore/src/splcsv"
 )
 
-const scoreSynopsis = "bitsscore score [--mode spl|hardened] [--format table|csv|json] [--alerts-only] [FILE ...]"
+const scoreSynopsis = "bitsscore score [--mode spl|hardened] [--format table|csv|json] [--alerts-only] [--jobs] [FILE ...]"
 
 // alertThreshold is hardened mode's alert: RiskScore >= 50, the threshold
 // the hardened saved search uses.
@@ -53,8 +53,12 @@ Options:
 `, scoreSynopsis, alertThreshold)
 		fs.PrintDefaults()
 	}
+	jobs := fs.Bool("jobs", false, "group Bits-Client events into one row per BITS job (host, job id) in hardened mode; CSV, or JSON lines with --format json")
 	if status, done := parseFlags(fs, args, env); done {
 		return status
+	}
+	if *jobs {
+		*mode = command.ModeHardened
 	}
 	if *mode != command.ModeSPL && *mode != command.ModeHardened {
 		fmt.Fprintf(env.Stderr, "bitsscore score: %s is not a mode: use --mode spl or --mode hardened\n", *mode)
@@ -82,6 +86,11 @@ Options:
 	default:
 		fmt.Fprintf(env.Stderr, "bitsscore score: --format %s: use table, csv or json\n", *format)
 		return ExitUsage
+	}
+
+	if *jobs {
+		out = newJobsWriter(env.Stdout, *format, *alertsOnly)
+		*alertsOnly = false // every event joins its job; the jobs are filtered
 	}
 
 	s := &scorer{det: det, in: make([]detect.Values, len(det.Inputs())), out: make([]detect.Values, len(det.Outputs())), mode: *mode}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"bitsscore/src/bitsjobs"
+)
+
+// jobsWriter is `score --jobs`: instead of one row per event it groups the
+// scored Bits-Client events into one row per BITS job (bitsjobs), printed
+// at the end in the columns of the app's bitsscore_jobs macro.
+type jobsWriter struct {
+	w          io.Writer
+	json       bool
+	alertsOnly bool
+	jobs       *bitsjobs.Grouper
+}
+
+func newJobsWriter(w io.Writer, format string, alertsOnly bool) *jobsWriter {
+	return &jobsWriter{w: w, json: format == "json", alertsOnly: alertsOnly, jobs: bitsjobs.NewGrouper()}
+}
+
+func (j *jobsWriter) write(ev *inputEvent, outputs []string, res scoreResult) {
+	j.jobs.Add(func(field string) []string {
+		for k, name := range outputs {
+			if name == field {
+				return res.outputs[k]
+			}
+		}
+		return ev.fields[field]
+	})
+}
+
+func (j *jobsWriter) flush([]string) error {
+	var rows [][][]string
+	for _, job := range j.jobs.Jobs() {
+		if j.alertsOnly && job.RiskScore < alertThreshold {
+			continue
+		}
+		rows = append(rows, job.Row())
+	}
+	if j.jobs.Dropped > 0 {
+		return fmt.Errorf("--jobs: more than %d jobs; %d events of further jobs were not grouped", bitsjobs.MaxJobs, j.jobs.Dropped)
+	}
+	if j.json {
+		for _, row := range rows {
+			obj := map[string]any{}
+			for k, col := range bitsjobs.Columns {
+				switch vals := row[k]; len(vals) {
+				case 0:
+				case 1:
+					obj[col] = vals[0]
+				default:
+					obj[col] = vals
+				}
+			}
+			b, err := json.Marshal(obj)
+			if err != nil {
+				return err
+			}
+			if _, err := j.w.Write(append(b, '\n')); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// CSV, multivalue cells joined by newlines as Splunk's export does.
+	cw := csv.NewWriter(j.w)
+	if err := cw.Write(bitsjobs.Columns); err != nil {
+		return err
+	}
+	for _, row := range rows {
+		rec := make([]string, len(row))
+		for k, vals := range row {
+			rec[k] = strings.Join(vals, "\n")
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
