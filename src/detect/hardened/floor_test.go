@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"bitsscore/src/detect"
-	"bitsscore/src/internal/fixture"
 	"bitsscore/src/winevent"
 )
 
@@ -94,7 +93,7 @@ func TestNeverWeakerThanSPLOnFixtures(t *testing.T) {
 		if strings.HasSuffix(name, "PROVENANCE.txt") || strings.HasSuffix(name, "NOTICE") {
 			continue
 		}
-		for i, raw := range fixture.Lines(t, name) {
+		for i, raw := range recordedLines(t, name) {
 			e, err := winevent.Parse(raw)
 			if err != nil {
 				t.Fatalf("%s:%d: %v", name, i+1, err)
