@@ -1,11 +1,16 @@
 package hardened
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/internal/testevents"
 )
 
 func toInputs(d detect.Detector, e event) []detect.Values {
@@ -18,10 +23,12 @@ func toInputs(d detect.Detector, e event) []detect.Values {
 	return in
 }
 
-// BenchmarkScore scores a mix of attacks and ordinary events; steady state
-// must not allocate.
+// BenchmarkScore scores a mix of attacks and ordinary events, each
+// analysed (the memo, which would answer these seven events after their
+// first time, is off); steady state must not allocate.
 func BenchmarkScore(b *testing.B) {
-	d := New(nil)
+	d := New(nil).(*Detector)
+	d.memo = nil
 	var events [][]detect.Values
 	for _, e := range []event{
 		bitsadmin(`/transfer /Download /priority Foreground https://raw.githubusercontent.com/redcanaryco/atomic-red-team/master/atomics/T1197/T1197.md %temp%\bitsadmin1_flag.ps1`),
@@ -74,4 +81,70 @@ func BenchmarkScoreLength(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkScoreTestEvents scores the mix the end-to-end benchmarks stream
+// (src/internal/testevents: mostly benign process creations, the Atomic
+// Red Team T1197 lines, now and then an encoded PowerShell line) with
+// mode=spl and mode=hardened over the same events, and reports
+// hardened's throughput as a fraction of spl's (of-spl; the target is at
+// least 0.5). The Unique variant makes every command line distinct, so
+// the SPL's memo never answers.
+func BenchmarkScoreTestEvents(b *testing.B) {
+	for _, unique := range []bool{false, true} {
+		name := "repeated"
+		if unique {
+			name = "unique"
+		}
+		b.Run(name, func(b *testing.B) {
+			d := New(nil)
+			spl := detect.NewSPL()
+			events := testEventsInputs(b, d, unique)
+			splIn := make([][]detect.Values, len(events))
+			for i, in := range events {
+				splIn[i] = make([]detect.Values, len(spl.Inputs()))
+				for j, name := range spl.Inputs() {
+					splIn[i][j] = in[slices.Index(d.Inputs(), name)]
+				}
+			}
+			out := make([]detect.Values, len(d.Outputs()))
+			var th, ts time.Duration
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				k := i % len(events)
+				start := time.Now()
+				d.Score(events[k], out)
+				mid := time.Now()
+				spl.Score(splIn[k], out[:len(spl.Outputs())])
+				th += mid.Sub(start)
+				ts += time.Since(mid)
+			}
+			b.ReportMetric(float64(ts)/float64(th), "of-spl")
+			b.ReportMetric(float64(b.N)/th.Seconds(), "hardened-events/s")
+		})
+	}
+}
+
+// testEventsInputs decodes 4096 events of testevents.Body (CSV whose
+// header names CommandLine and Image first) as d's inputs, each a Sysmon
+// process creation.
+func testEventsInputs(tb testing.TB, d detect.Detector, unique bool) [][]detect.Values {
+	tb.Helper()
+	records, err := csv.NewReader(bytes.NewReader(testevents.Body(4096, 1197))).ReadAll()
+	if err != nil || len(records) < 2 || records[0][0] != "CommandLine" || records[0][1] != "Image" {
+		tb.Fatalf("testevents.Body: %v, header %q", err, records[0])
+	}
+	var events [][]detect.Values
+	for n := 0; n < 1<<16; n++ {
+		r := records[1+n%(len(records)-1)]
+		cmd := r[0]
+		if unique {
+			cmd = fmt.Sprintf("%s /id:%d", cmd, n)
+		} else if n >= len(records)-1 {
+			break
+		}
+		events = append(events, toInputs(d, ev("EventCode", "1", "CommandLine", cmd, "Image", r[1])))
+	}
+	return events
 }

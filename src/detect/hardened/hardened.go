@@ -121,6 +121,7 @@ type Detector struct {
 	splAt [numSPLFields]int
 
 	a          analysis
+	memo       *resultMemo // nil: every event analysed
 	riskBuf    []byte
 	risk       detect.Values // one value, riskBuf, reused
 	indicators [][]byte
@@ -137,7 +138,7 @@ func New(known *KnownGood) detect.Detector {
 }
 
 func newDetector(spl detect.Detector, known *KnownGood) *Detector {
-	d := &Detector{spl: spl, known: known}
+	d := &Detector{spl: spl, known: known, memo: newResultMemo()}
 	d.inputs = append(d.inputs, inputNames[:]...)
 	for _, name := range spl.Inputs() {
 		i := slices.Index(d.inputs, name)
@@ -178,12 +179,27 @@ func (d *Detector) Score(in, out []detect.Values) {
 	nSPL := len(d.outputs) - numOwnOutputs
 	d.spl.Score(d.splIn, out[:nSPL])
 	own := out[nSPL:]
+	var hash uint64
+	memoize := false
+	if d.memo != nil {
+		hash, memoize = d.memo.hash(in)
+		if memoize && d.memo.lookup(hash, in, own) {
+			return
+		}
+	}
+	d.analyzeAndJudge(in, out[:nSPL], own)
+	if memoize {
+		d.memo.store(hash, in, own)
+	}
+}
 
+// analyzeAndJudge extracts the event's facts, judges them and fills own.
+func (d *Detector) analyzeAndJudge(in, splOut, own []detect.Values) {
 	a := &d.a
 	a.reset()
 	a.analyze(in)
 
-	if d.splAlerts(out[:nSPL]) {
+	if d.splAlerts(splOut) {
 		a.found.set(factSPLAlert)
 	}
 	matched := judge(a.found)
