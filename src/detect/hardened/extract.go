@@ -139,7 +139,7 @@ func (a *analysis) addTitles(v detect.Values) {
 	}
 }
 
-// processCreation scores Sysmon 1 and Security 4688.
+// processCreation reads Sysmon 1 and Security 4688.
 func (a *analysis) processCreation(in []detect.Values) {
 	img := first(in[inImage])
 	if img == nil {
@@ -188,7 +188,7 @@ func (a *analysis) processCreation(in []detect.Values) {
 	}
 }
 
-// serviceChild scores a child of svchost.exe: the BITS service starts a
+// serviceChild reads a child of svchost.exe: the BITS service starts a
 // job's SetNotifyCmdLine program, and nothing else but error reporting.
 func (a *analysis) serviceChild(img span, base, ofn, parentCmd []byte, cmd detect.Values) {
 	interpreter := nameIn(base, interpreterNames) || nameIn(ofn, interpreterNames)
@@ -263,7 +263,7 @@ func (a *analysis) jobCreated(processPath []byte) {
 	}
 }
 
-// fileAdded scores Bits-Client event 16403: a file added to a job.
+// fileAdded reads Bits-Client event 16403: a file added to a job.
 func (a *analysis) fileAdded(remote, local detect.Values) {
 	var remoteExt span
 	for _, v := range remote {
@@ -278,7 +278,7 @@ func (a *analysis) fileAdded(remote, local detect.Values) {
 	}
 }
 
-// commandText scores a command line or script text and reports whether it
+// commandText reads a command line or script text and reports whether it
 // uses BITS. procBitsadmin and procPowerShell say that the text is the
 // command line of that process, whose first token is the program however
 // it was renamed.
@@ -427,7 +427,7 @@ func (a *analysis) bitsadmin(k, end int) {
 	}
 }
 
-// notifyProgram scores the program and parameters of /SetNotifyCmdLine,
+// notifyProgram reads the program and parameters of /SetNotifyCmdLine,
 // which start at toks[m] and run to the end of the command.
 func (a *analysis) notifyProgram(m, end int) {
 	prog, last := a.joined(m, end, 0)
@@ -455,7 +455,7 @@ func (a *analysis) notifyProgram(m, end int) {
 	a.notify = append(a.notify, span{prog.start, a.toks[end-1].end})
 }
 
-// desktopImgDownldr scores desktopimgdownldr.exe /lockscreenurl:, a
+// desktopImgDownldr reads desktopimgdownldr.exe /lockscreenurl:, a
 // Windows binary that downloads through BITS.
 func (a *analysis) desktopImgDownldr(from, end int) bool {
 	found := false

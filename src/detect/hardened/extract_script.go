@@ -59,7 +59,7 @@ func takesValue(name []byte) bool {
 }
 
 // decodeAndScore decodes an -EncodedCommand payload (base64 of UTF-16LE),
-// records the text and scores it as PowerShell. It reports whether the
+// records the text and reads it as PowerShell. It reports whether the
 // text uses BITS.
 func (a *analysis) decodeAndScore(payload []byte, depth int) bool {
 	payload = bytes.TrimRight(payload, "=")
@@ -119,7 +119,7 @@ func containsAny(b []byte, subs [][]byte) bool {
 	return false
 }
 
-// cmdlets scores BITS cmdlets and COM use in toks[lo:hi] and, when there
+// cmdlets reads BITS cmdlets and COM use in toks[lo:hi] and, when there
 // are any, the URLs and destinations of the whole text. It reports whether
 // the text uses BITS.
 func (a *analysis) cmdlets(lo, hi int) bool {
@@ -221,7 +221,7 @@ func (a *analysis) cmdletParams(from, end int) {
 	}
 }
 
-// scriptURLs scores every URL in a text that uses BITS, and takes the path
+// scriptURLs reads every URL in a text that uses BITS, and takes the path
 // following a URL for its destination when the text names none explicitly
 // (positional Start-BitsTransfer arguments, variables assigned in turn).
 // PowerShell module logging writes parameters as `name="Destination";
@@ -273,7 +273,7 @@ func (a *analysis) scriptURLs(lo, hi int) {
 	}
 }
 
-// sourceToken scores toks[m] as the remote name of a transfer and returns
+// sourceToken reads toks[m] as the remote name of a transfer and returns
 // the extension of the file it names.
 func (a *analysis) sourceToken(m int, cmdCtx bool) span {
 	lt := a.lowOf(a.toks[m].span)
@@ -283,7 +283,7 @@ func (a *analysis) sourceToken(m int, cmdCtx bool) span {
 	return a.source(a.toks[m].span, cmdCtx)
 }
 
-// urlToken scores the URL at offset us of toks[m], counting a quote or
+// urlToken reads the URL at offset us of toks[m], counting a quote or
 // caret inserted before the end of its host as obfuscation.
 func (a *analysis) urlToken(m, us int, cmdCtx bool) span {
 	t := a.toks[m]
@@ -294,7 +294,7 @@ func (a *analysis) urlToken(m, us int, cmdCtx bool) span {
 	return u.ext
 }
 
-// source scores s as the remote name of a transfer: a URL, a UNC path or a
+// source reads s as the remote name of a transfer: a URL, a UNC path or a
 // local path (a local "download" is a notify trigger, not a transfer). It
 // returns the extension of the file it names.
 func (a *analysis) source(s span, cmdCtx bool) span {
@@ -319,7 +319,7 @@ func (a *analysis) source(s span, cmdCtx bool) span {
 	return ext
 }
 
-// url scores the URL low[s].
+// url reads the URL low[s].
 func (a *analysis) url(s span, cmdCtx bool) parsedURL {
 	u := parseURL(a.low, s)
 	a.urls = append(a.urls, s)
@@ -379,7 +379,7 @@ func (a *analysis) host(h span, path []byte) {
 	}
 }
 
-// payloadExt scores what a transferred file's extension says it is. Image
+// payloadExt reads what a transferred file's extension says it is. Image
 // and text extensions only count on command lines, where Sigma finds them
 // covering payloads; in the Bits-Client log they are ordinary (lock-screen
 // images, for one).
@@ -396,7 +396,7 @@ func (a *analysis) payloadExt(ext span, cmdCtx bool) {
 	}
 }
 
-// dest scores s as a transfer's local destination; remoteExt is the
+// dest reads s as a transfer's local destination; remoteExt is the
 // extension of the remote file, when known.
 func (a *analysis) dest(s span, remoteExt span, cmdCtx bool) {
 	if s.len() == 0 {

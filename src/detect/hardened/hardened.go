@@ -13,7 +13,10 @@
 // extensible by the customer, keeps the false positives the rule's authors
 // name below the alert threshold, naming the entry that did so.
 //
-// See docs/hardened.md for every indicator, its weight and its source.
+// An extractor (extract.go, extract_script.go) reads each event once into
+// facts (facts.go), which carry no weight; the rule table (rules.go) judges
+// them, then the known-good entries. See docs/hardened.md for every
+// indicator, its weight, its examples and its source.
 package hardened
 
 import (
