@@ -26,8 +26,13 @@ var craftedUnits = []string{
 	`\\host\s\a.exe http://1.2.3.4/a.exe %temp%\a.exe `,
 }
 
-// plainUnit is ordinary text of no interest to the detector.
+// plainUnit is ordinary text. Repeated after a BITS cmdlet's name, it is
+// analysed whole (text without a word BITS needs is skipped, and costs
+// less still): the baseline a crafted text is held to.
 const plainUnit = "the quick brown fox jumps over the lazy dog 0123456789 "
+
+// plainText returns n bytes of plain text that the detector analyses.
+func plainText(n int) string { return repeatTo("Start-BitsTransfer "+plainUnit, n) }
 
 // costFields are the fields a crafted text arrives in.
 var costFields = []struct {
@@ -63,7 +68,7 @@ func BenchmarkCraftedLength(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/unit%d", f.name, i), func(b *testing.B) {
 				d := New(nil)
 				crafted := toInputs(d, f.event(repeatTo(unit, n)))
-				plain := toInputs(d, f.event(repeatTo(plainUnit, n)))
+				plain := toInputs(d, f.event(plainText(n)))
 				out := make([]detect.Values, len(d.Outputs()))
 				d.Score(crafted, out)
 				d.Score(plain, out)
@@ -104,7 +109,7 @@ func FuzzCraftedCost(f *testing.F) {
 	if fuzzing() {
 		n = 64 << 10
 	}
-	plain := repeatTo(plainUnit, n)
+	plain := plainText(n)
 	f.Fuzz(func(t *testing.T, unit string) {
 		if unit == "" {
 			return

@@ -147,6 +147,9 @@ var userWritableMarkerBytes, userWritableFolderEnds = func() (markers, ends [][]
 // isUserWritable reports whether a lowercased path lies in a folder any
 // user can write to. A path ending at the folder itself (`C:\Temp`) counts.
 func isUserWritable(p []byte) bool {
+	if bytes.IndexByte(p, '\\') < 0 && bytes.IndexByte(p, '%') < 0 && bytes.IndexByte(p, ':') < 0 {
+		return false // every marker holds one of them: a plain word is no folder
+	}
 	for _, m := range userWritableMarkerBytes {
 		if bytes.Contains(p, m) {
 			return true
