@@ -186,13 +186,13 @@ func (d *Detector) Score(in, out []detect.Values) {
 	memoize := false
 	if d.memo != nil {
 		hash, memoize = d.memo.hash(in)
-		if memoize && d.memo.lookup(hash, in, own) {
+		if memoize && d.memo.lookup(hash, own) {
 			return
 		}
 	}
 	d.analyzeAndJudge(in, out[:nSPL], own)
 	if memoize {
-		d.memo.store(hash, in, own)
+		d.memo.store(hash, own)
 	}
 }
 

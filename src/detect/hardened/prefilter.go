@@ -1,6 +1,9 @@
 package hardened
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+)
 
 // bitsAnchors are words one of which every text that yields a fact
 // contains once normalised (quotes, carets and backticks removed, ASCII
@@ -30,15 +33,16 @@ const (
 // does: none means commandText would find nothing. It costs one pass to
 // fold the text and a memchr-speed search per anchor.
 func (a *analysis) anchors(text []byte) textAnchors {
-	folded := a.fold[:0]
+	folded := slices.Grow(a.fold[:0], len(text))[:len(text)]
+	n := 0
 	for _, c := range text {
-		switch c {
-		case '"', '\'', '^', '`':
-			// Removed by tokenize: `bits^admin` is bitsadmin.
-		default:
-			folded = append(folded, lowerASCII(c))
+		if c == '"' || c == '\'' || c == '^' || c == '`' {
+			continue // removed by tokenize: `bits^admin` is bitsadmin
 		}
+		folded[n] = lowerASCII(c)
+		n++
 	}
+	folded = folded[:n]
 	a.fold = folded
 	for i, anchor := range bitsAnchors {
 		if bytes.Contains(folded, anchor) {
