@@ -57,13 +57,14 @@ type Job struct {
 
 // Grouper accumulates events into jobs, in the order jobs are first seen.
 type Grouper struct {
+	maxJobs int // MaxJobs; smaller in tests
 	jobs    map[string]*Job
 	order   []*Job
 	Dropped int // events of jobs beyond MaxJobs
 }
 
 // NewGrouper returns an empty Grouper.
-func NewGrouper() *Grouper { return &Grouper{jobs: map[string]*Job{}} }
+func NewGrouper() *Grouper { return &Grouper{maxJobs: MaxJobs, jobs: map[string]*Job{}} }
 
 // Add takes one event, scored by `bitsscore mode=hardened`: get returns a
 // field's values, the event's own (host, _time, EventCode, jobId, Id,
@@ -85,7 +86,7 @@ func (g *Grouper) Add(get func(field string) []string) bool {
 	key := strings.ToLower(host) + "\x00" + id
 	j := g.jobs[key]
 	if j == nil {
-		if len(g.jobs) >= MaxJobs {
+		if len(g.jobs) >= g.maxJobs {
 			g.Dropped++
 			return false
 		}

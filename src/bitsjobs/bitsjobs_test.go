@@ -75,10 +75,14 @@ func TestBounded(t *testing.T) {
 		t.Errorf("URLs %d, title %d bytes, %d events", len(j.URLs), len(j.Titles[0]), j.EventCount)
 	}
 	g = NewGrouper()
-	for i := range MaxJobs + 10 {
+	if g.maxJobs != MaxJobs {
+		t.Fatalf("maxJobs %d, want MaxJobs", g.maxJobs)
+	}
+	g.maxJobs = 100
+	for i := range 110 {
 		g.Add(one("host", "h", "EventCode", "59", "Id", fmt.Sprint(i)).get)
 	}
-	if len(g.Jobs()) != MaxJobs || g.Dropped != 10 {
+	if len(g.Jobs()) != 100 || g.Dropped != 10 {
 		t.Errorf("%d jobs, %d dropped", len(g.Jobs()), g.Dropped)
 	}
 }
