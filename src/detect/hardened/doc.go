@@ -16,11 +16,14 @@ type IndicatorDoc struct {
 	Reference   string
 }
 
-// Indicators returns the rule table's indicators in table order.
+// Indicators returns the rule table's indicators in table order: the
+// app's indicator reference lookup (lookups/bitsscore_indicators.csv) is
+// generated from it. Every Technique starts with T1197 (BITS Jobs).
 func Indicators() []IndicatorDoc {
 	out := make([]IndicatorDoc, len(rules))
 	for i, r := range rules {
-		out[i] = IndicatorDoc{Name: r.name, Weight: r.weight, Evasion: r.evasion, Description: r.description,
+		// The docs' Markdown code marks mean nothing in a Splunk table.
+		out[i] = IndicatorDoc{Name: r.name, Weight: r.weight, Evasion: r.evasion, Description: strings.ReplaceAll(r.description, "`", ""),
 			Technique: r.technique, Reference: r.reference}
 	}
 	return out

@@ -53,11 +53,14 @@ func TestIndicatorsAPI(t *testing.T) {
 	for i, d := range docs {
 		r := rules[i]
 		if d.Name != r.name || d.Weight != r.weight || d.Evasion != r.evasion || d.Technique != r.technique ||
-			d.Description != r.description || d.Reference != r.reference {
+			d.Description != strings.ReplaceAll(r.description, "`", "") || d.Reference != r.reference {
 			t.Errorf("Indicators()[%d] = %+v, rule %s", i, d, r.name)
 		}
-		if strings.ContainsAny(d.Technique, " ,") {
-			t.Errorf("%s: Technique %q: join IDs with ';'", d.Name, d.Technique)
+		if strings.ContainsAny(d.Technique, " ,") || !strings.HasPrefix(d.Technique, "T1197") {
+			t.Errorf("%s: Technique %q: T1197 first, IDs joined with ';'", d.Name, d.Technique)
+		}
+		if strings.Contains(d.Description, "`") {
+			t.Errorf("%s: Description holds Markdown code marks: %q", d.Name, d.Description)
 		}
 	}
 }
