@@ -6,9 +6,11 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 BIN         := bin/bitsscore
-# Benchmarks: BENCH selects them, BENCHTIME sets how long each runs.
+# Benchmarks: BENCH selects them, BENCHTIME sets how long each runs;
+# LOCKSTEP_RUNS is how many sessions each end-to-end scenario runs.
 BENCH       ?= .
 BENCHTIME   ?= 1s
+LOCKSTEP_RUNS ?= 4
 # Fuzzing: `make fuzz FUZZTIME=5m` runs every fuzz target for that long.
 FUZZTIME    ?= 30s
 
@@ -57,8 +59,11 @@ dashboards:
 	npm ci --ignore-scripts --no-audit --no-fund
 	node scripts/validate-dashboards.js --self-test
 
+# The end-to-end scenarios first (docs/performance.md), then every other
+# benchmark.
 bench: build
-	BITSSCORE_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench='$(BENCH)' -benchtime=$(BENCHTIME) -benchmem ./...
+	BITSSCORE_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench='^BenchmarkLockstep$$' -benchtime=$(LOCKSTEP_RUNS)x ./src/command
+	BITSSCORE_BIN=$(CURDIR)/$(BIN) $(GO) test -run='^$$' -bench='$(BENCH)' -skip='^BenchmarkLockstep$$' -benchtime=$(BENCHTIME) -benchmem ./...
 
 # Runs each fuzz target for FUZZTIME; new crashers land in testdata/fuzz.
 fuzz:
