@@ -30,7 +30,7 @@ type parallelScorer struct {
 	// Replies alternate between two sets of buffers, so that one reply can
 	// be written while the next chunk is scored into the other set.
 	replies [2]replyBuffers
-	turn    int         // the set the next chunk is scored into
+	turn    int         // the set score uses next
 	errs    []error     // per worker, the error that stopped it
 	panics  []*runPanic // per worker, a recovered panic
 }
@@ -92,12 +92,19 @@ func (p *parallelScorer) readRaw() {
 	}
 }
 
-// score returns the reply body, in parts to be sent in order. It shares
-// body's bytes and stays valid during the next call, until the one after:
-// the caller may write it while the next chunk is scored.
+// score scores body into the reply buffers it did not use last time, so
+// that the reply stays valid during the next call: the caller may write it
+// while the next chunk is scored.
 func (p *parallelScorer) score(body []byte) (reply, error) {
-	set := &p.replies[p.turn]
 	p.turn ^= 1
+	return p.scoreInto(body, p.turn^1)
+}
+
+// scoreInto returns the reply body, in parts to be sent in order, scored
+// into the reply buffers of set (0 or 1). It shares body's bytes and stays
+// valid until the set is scored into again.
+func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
+	set := &p.replies[setIndex]
 	first := p.scorers[0]
 	if len(p.scorers) == 1 || len(body) < minParallelBody {
 		return p.sequential(body, set)

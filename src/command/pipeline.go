@@ -22,6 +22,17 @@ import (
 // every record is rewritten cell by cell), the budget docs/performance.md
 // sets.
 //
+// splunkd itself runs in lockstep: it sends a request only once it has
+// read the reply to the one before. Then one request buffer and one set of
+// reply buffers are enough, and using the same ones again matters: a
+// buffer's memory is paid for the first time it is touched (a page fault
+// per page, the largest cost of a session's first chunks), and the second
+// of each would be paid for again on the second chunk. So buffers come
+// from warmPools, which hand out the one given back last; the reader takes
+// one only once the next request has begun to arrive, and the writer gives
+// both back as soon as the reply's bytes have left them, before its last
+// write: by the time splunkd has read the whole reply, they are free.
+//
 // Replies go out in request order, one per request. Any failure stops the
 // loop only after the replies before it are written, so that an error
 // reply, written by Session.Run once the loop returns, follows them.
@@ -36,9 +47,11 @@ type inbound struct {
 // writing as well, for a whole chunk more memory.
 const requestBuffers = 2
 
-// An outbound reply, with the request whose bytes it shares.
+// An outbound reply, with the request whose bytes it shares and the set of
+// reply buffers it was scored into.
 type outbound struct {
 	msg   *scp.Message
+	set   int
 	meta  []byte
 	body  reply
 	chunk int
@@ -46,18 +59,16 @@ type outbound struct {
 
 // executeLoop answers execute requests until the input ends.
 func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
-	free := make(chan *scp.Message, requestBuffers)
+	free := newWarmPool[*scp.Message](requestBuffers)
 	for range requestBuffers {
-		free <- &scp.Message{}
+		free.put(&scp.Message{})
 	}
 	in := make(chan inbound, 1)
 	go readAhead(s.in, free, in)
 
-	// A token per set of reply buffers: the scorer takes one before it
-	// scores into the set, the writer gives it back once the reply is out.
-	replySets := make(chan struct{}, len(scorer.replies))
-	for range len(scorer.replies) {
-		replySets <- struct{}{}
+	replySets := newWarmPool[int](len(scorer.replies))
+	for i := range len(scorer.replies) {
+		replySets.put(len(scorer.replies) - 1 - i) // set 0 first
 	}
 	replies := make(chan outbound)
 	w := &replyLoop{out: s.out, failed: make(chan struct{}), done: make(chan struct{})}
@@ -94,18 +105,20 @@ func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
 		if req.Action != scp.ActionExecute {
 			return fmt.Errorf("bitsscore: protocol error: chunk %d is a second %q request", chunk, req.Action)
 		}
+		var set int
 		select {
-		case <-replySets:
+		case <-replySets.ready:
+			set = replySets.take()
 		case <-w.failed:
 			return nil
 		}
-		body, err := scorer.score(item.msg.Body)
+		body, err := scorer.scoreInto(item.msg.Body, set)
 		if err != nil {
 			return fmt.Errorf("bitsscore: chunk %d: %v", chunk, err)
 		}
 		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk, len(item.msg.Body), body.Len(), req.Finished)
 		select {
-		case replies <- outbound{msg: item.msg, meta: finishedMeta(req.Finished), body: body, chunk: chunk}:
+		case replies <- outbound{msg: item.msg, set: set, meta: finishedMeta(req.Finished), body: body, chunk: chunk}:
 		case <-w.failed:
 			return nil
 		}
@@ -125,7 +138,7 @@ type replyLoop struct {
 	done     chan struct{}
 }
 
-func (w *replyLoop) run(replies <-chan outbound, free chan<- *scp.Message, replySets chan<- struct{}) {
+func (w *replyLoop) run(replies <-chan outbound, free *warmPool[*scp.Message], replySets *warmPool[int]) {
 	defer close(w.done)
 	defer func() {
 		if v := recover(); v != nil {
@@ -134,27 +147,88 @@ func (w *replyLoop) run(replies <-chan outbound, free chan<- *scp.Message, reply
 		}
 	}()
 	for r := range replies {
+		body := &releasingBody{reply: r.body, release: func() {
+			replySets.put(r.set)
+			free.put(r.msg)
+		}}
 		if w.err == nil {
-			if err := w.out.WriteMessageBody(r.meta, r.body); err != nil {
+			if err := w.out.WriteMessageBody(r.meta, body); err != nil {
 				w.err = errReported{fmt.Errorf("writing the reply to chunk %d: %w", r.chunk, err)}
 				w.fail()
 			}
 		}
-		replySets <- struct{}{}
-		free <- r.msg
+		body.releaseOnce()
 	}
 }
 
 func (w *replyLoop) fail() { w.failOnce.Do(func() { close(w.failed) }) }
 
-// readAhead reads requests into free buffers until the input ends or
-// fails; the last item it sends carries the error (io.EOF at a clean end).
-func readAhead(r *scp.Reader, free chan *scp.Message, in chan<- inbound) {
-	for msg := range free {
+// A releasingBody gives its buffers back once its bytes have been written
+// out of them, which is before the writer's last write of the message.
+type releasingBody struct {
+	reply
+	release  func()
+	released bool
+}
+
+func (b *releasingBody) WriteTo(dst io.Writer) (int64, error) {
+	n, err := b.reply.WriteTo(dst)
+	b.releaseOnce()
+	return n, err
+}
+
+func (b *releasingBody) releaseOnce() {
+	if !b.released {
+		b.released = true
+		b.release()
+	}
+}
+
+// readAhead reads requests until the input ends or fails; the last item it
+// sends carries the error (io.EOF at a clean end). It takes a buffer only
+// once a request has begun to arrive, so that it takes the one given back
+// last.
+func readAhead(r *scp.Reader, free *warmPool[*scp.Message], in chan<- inbound) {
+	for {
+		if err := r.Await(); err != nil {
+			in <- inbound{err: err}
+			return
+		}
+		<-free.ready
+		msg := free.take()
 		err := r.ReadMessageInto(msg)
 		in <- inbound{msg: msg, err: err}
 		if err != nil {
 			return
 		}
 	}
+}
+
+// A warmPool holds buffers and hands out the one given back last: the one
+// whose memory is most likely still mapped and in cache. ready holds a
+// token per buffer in the pool; a receive from it entitles one take.
+type warmPool[T any] struct {
+	mu    sync.Mutex
+	items []T
+	ready chan struct{}
+}
+
+func newWarmPool[T any](size int) *warmPool[T] {
+	return &warmPool[T]{ready: make(chan struct{}, size)}
+}
+
+func (p *warmPool[T]) put(v T) {
+	p.mu.Lock()
+	p.items = append(p.items, v)
+	p.mu.Unlock()
+	p.ready <- struct{}{}
+}
+
+// take returns the buffer given back last; only after a receive from ready.
+func (p *warmPool[T]) take() T {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v := p.items[len(p.items)-1]
+	p.items = p.items[:len(p.items)-1]
+	return v
 }

@@ -94,6 +94,15 @@ func (r *Reader) ReadMessage() (Message, error) {
 	return msg, nil
 }
 
+// Await blocks until the next message has begun to arrive, and returns
+// what ReadMessage would return at once if it cannot begin: io.EOF at the
+// end of input, or the read error. A caller that keeps several buffers can
+// then choose one for the message only when it is needed.
+func (r *Reader) Await() error {
+	_, err := r.br.Peek(1)
+	return err
+}
+
 // ReadMessageInto reads the next message into msg, reusing the capacity of
 // its slices, which then belong to msg and not to the Reader: a caller can
 // keep one message while the next one is read, by alternating two. Its
