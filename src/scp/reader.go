@@ -18,6 +18,14 @@ const (
 	DefaultMaxBodySize     = 1 << 30
 	maxHeaderLine          = 128 // "chunked 1.0,<20 digits>,<20 digits>\n" with generous spaces
 	initialBodyAlloc       = 1 << 20
+	// Once a body's first initialBodyAlloc bytes have arrived, its buffer
+	// grows at once to the declared length, by up to trustedBodyAlloc: a
+	// peer that has sent that much is sending a real chunk, and growing by
+	// doubling would copy the bytes so far at each step and touch about
+	// two and a half times the body's memory, each page a fault, which is
+	// most of the cost of a session's first chunk. A lying header can
+	// still cost at most this much more than what arrived.
+	trustedBodyAlloc = 64 << 20
 )
 
 // ErrTooLarge is wrapped by the error a Reader returns for a message larger
@@ -142,12 +150,16 @@ func (r *Reader) limits() (maxMeta, maxBody int) {
 
 // readN reads exactly n bytes into buf, reusing its capacity. It grows the
 // buffer as bytes arrive rather than trusting n up front, so a header that
-// lies about its length costs at most what was actually sent.
+// lies about its length costs at most what was actually sent, plus
+// trustedBodyAlloc once initialBodyAlloc bytes have arrived.
 func (r *Reader) readN(buf []byte, n int) ([]byte, error) {
 	buf = buf[:0]
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grow := max(cap(buf), initialBodyAlloc, r.proven-len(buf))
+			if len(buf) >= initialBodyAlloc {
+				grow = max(grow, trustedBodyAlloc)
+			}
 			grow = min(grow, n-len(buf))
 			grown := make([]byte, len(buf), len(buf)+grow)
 			copy(grown, buf)

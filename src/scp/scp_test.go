@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -91,6 +92,43 @@ func TestLyingHeaderAllocatesOnlyWhatArrives(t *testing.T) {
 	}
 	if c := cap(r.body); c > 2*initialBodyAlloc {
 		t.Errorf("body buffer grew to %d bytes for 5 bytes received", c)
+	}
+}
+
+// Once a megabyte has arrived the buffer grows to the declared length in
+// one step, but a lie costs at most trustedBodyAlloc more than arrived.
+func TestLyingHeaderAfterAMegabyteCostsAtMostTheTrustedGrowth(t *testing.T) {
+	sent := initialBodyAlloc + 10
+	stream := fmt.Sprintf("chunked 1.0,2,900000000\n{}%s", strings.Repeat("x", sent))
+	r := NewReader(strings.NewReader(stream))
+	if _, err := r.ReadMessage(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want io.ErrUnexpectedEOF", err)
+	}
+	if c := cap(r.body); c > sent+trustedBodyAlloc {
+		t.Errorf("body buffer grew to %d bytes for %d bytes received", c, sent)
+	}
+}
+
+// An honest large body is read with one copy of its first megabyte, not
+// a copy at every doubling.
+func TestLargeBodyGrowsOnce(t *testing.T) {
+	body := bytes.Repeat([]byte("y"), 10*initialBodyAlloc)
+	var b bytes.Buffer
+	NewWriter(&b).WriteMessage([]byte("{}"), body)
+	read := func(stream []byte, want int) float64 {
+		return testing.AllocsPerRun(2, func() {
+			var m Message
+			if err := NewReader(bytes.NewReader(stream)).ReadMessageInto(&m); err != nil || len(m.Body) != want {
+				t.Fatalf("%d bytes, %v", len(m.Body), err)
+			}
+		})
+	}
+	var tiny bytes.Buffer
+	NewWriter(&tiny).WriteMessage([]byte("{}"), []byte("a\n"))
+	allocs := read(b.Bytes(), len(body)) - read(tiny.Bytes(), 2)
+	// The body's first megabyte, then the rest, against a tiny body's one.
+	if allocs > 1 {
+		t.Errorf("%.0f allocations to read a 10 MiB body, want the body's buffer grown once", allocs)
 	}
 }
 
