@@ -2,6 +2,7 @@ package command
 
 import (
 	"io"
+	"slices"
 
 	"bitsscore/src/splcsv"
 )
@@ -45,12 +46,27 @@ func (w *replyWriter) EndRecord()               { w.enc.EndRecord() }
 func (w *replyWriter) Encoded() []byte { return w.enc.Bytes() }
 
 // Reset empties the writer, keeping its buffers, and makes source the
-// buffer WriteFromSource refers to.
+// buffer WriteFromSource refers to. It makes room at once for the reply a
+// source of that size usually gets, so that a session's first chunk
+// allocates its reply buffers once instead of by doubling: each doubling
+// copies what came before into memory touched for the first time, a page
+// fault per page, and that was a third of the command's time on a cold
+// 60 MB chunk. Later chunks find the room already there.
 func (w *replyWriter) Reset(source []byte) {
 	w.enc.Reset()
 	w.source = source
 	w.shared, w.sharedLen = w.shared[:0], 0
+	w.enc.Grow(len(source) / appendedBytesPer)
+	w.shared = slices.Grow(w.shared, len(source)/sourceBytesPerRecord)
 }
+
+// The room Reset makes: a typical process event as splunkd sends it is
+// about 200 bytes and gets about 30 bytes of new cells. Shorter records
+// or longer cells grow the buffers as before.
+const (
+	sourceBytesPerRecord = 160
+	appendedBytesPer     = 8
+)
 
 // WriteFromSource writes source[start:end], cells already encoded (a
 // record exactly as the request holds it), without copying them: source

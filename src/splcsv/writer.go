@@ -1,5 +1,7 @@
 package splcsv
 
+import "slices"
+
 // A Writer builds a CSV body in memory. The protocol's header declares the
 // body's length, so a body is always complete before it is sent. The zero
 // value is an empty Writer ready to use.
@@ -13,6 +15,10 @@ func NewWriter() *Writer { return &Writer{} }
 
 // Reset empties the Writer, keeping its buffer.
 func (w *Writer) Reset() { w.buf, w.inRecord = w.buf[:0], false }
+
+// Grow makes room for n more bytes, so that a body of about known size is
+// allocated once instead of by repeated doubling.
+func (w *Writer) Grow(n int) { w.buf = slices.Grow(w.buf, n) }
 
 // Bytes returns the body written so far; it is valid until the next write.
 func (w *Writer) Bytes() []byte { return w.buf }
