@@ -60,12 +60,14 @@ func (w *replyWriter) Reset(source []byte) {
 	w.shared = slices.Grow(w.shared, len(source)/sourceBytesPerRecord)
 }
 
-// The room Reset makes: a typical process event as splunkd sends it is
-// about 200 bytes and gets about 30 bytes of new cells. Shorter records
-// or longer cells grow the buffers as before.
+// The room Reset makes: a process event as splunkd sends it for this
+// command is a couple of hundred bytes and gets about 30 bytes of new
+// cells, so an eighth of the source was a little short and a sixth
+// leaves a margin. Shorter records or longer cells grow the buffers by
+// doubling, as before.
 const (
 	sourceBytesPerRecord = 160
-	appendedBytesPer     = 8
+	appendedBytesPer     = 6
 )
 
 // WriteFromSource writes source[start:end], cells already encoded (a
