@@ -37,6 +37,24 @@ import (
 // loop only after the replies before it are written, so that an error
 // reply, written by Session.Run once the loop returns, follows them.
 
+// LimitMemory, when set, is told the memory the process may use each time
+// a larger chunk arrives: four times the largest chunk plus 32 MiB, the
+// budget docs/performance.md sets, less memoryHeadroom. The bitsscore binary sets it to
+// debug.SetMemoryLimit, so that the garbage collector works harder as the
+// heap nears the budget instead of letting it grow to twice what is live
+// (hardened mode leaves garbage behind every record). Tests that run
+// sessions inside their own process leave it nil: one session's budget
+// must not bind the test binary.
+var LimitMemory func(bytes int64) int64
+
+// memoryBudget is the memory a session may use for chunks of up to n bytes.
+func memoryBudget(n int) int64 { return 4*int64(n) + 32<<20 }
+
+// memoryHeadroom is the part of the budget left outside the Go runtime's
+// memory limit, for what the limit does not count: the binary's own pages
+// and the threads' stacks.
+const memoryHeadroom = 16 << 20
+
 type inbound struct {
 	msg *scp.Message
 	err error
@@ -84,6 +102,7 @@ func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
 		}
 	}()
 
+	largest := -1
 	for chunk := 1; ; chunk++ {
 		var item inbound
 		select {
@@ -97,6 +116,10 @@ func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
 		}
 		if item.err != nil {
 			return fmt.Errorf("bitsscore: reading chunk %d: %v", chunk, item.err)
+		}
+		if n := len(item.msg.Body); n > largest && LimitMemory != nil {
+			largest = n
+			LimitMemory(memoryBudget(n) - memoryHeadroom)
 		}
 		req, err := scp.DecodeRequest(item.msg.Metadata)
 		if err != nil {

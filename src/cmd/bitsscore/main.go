@@ -9,6 +9,7 @@ package main
 import (
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"bitsscore/src/cli"
@@ -22,5 +23,6 @@ func main() {
 	// Without this a write to a closed stdout kills the process with
 	// SIGPIPE; with it the write fails and the session ends with a status.
 	signal.Ignore(syscall.SIGPIPE)
+	command.LimitMemory = debug.SetMemoryLimit
 	os.Exit(command.NewSession(os.Stdin, os.Stdout).Run())
 }

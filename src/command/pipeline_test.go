@@ -1,0 +1,34 @@
+package command
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"testing"
+
+	"bitsscore/src/internal/testevents"
+	"bitsscore/src/scp"
+)
+
+// LimitMemory hears the budget of the largest chunk so far, each time a
+// larger one arrives, and not otherwise.
+func TestLimitMemoryFollowsTheLargestChunk(t *testing.T) {
+	var limits []int64
+	LimitMemory = func(b int64) int64 { limits = append(limits, b); return 0 }
+	defer func() { LimitMemory = nil }()
+
+	small, large := testevents.Body(10, 1), testevents.Body(1000, 2)
+	var stream bytes.Buffer
+	w := scp.NewWriter(&stream)
+	w.WriteMessage([]byte(`{"action":"getinfo","searchinfo":{"args":[]}}`), nil)
+	for _, body := range [][]byte{small, large, small, large} {
+		w.WriteMessage([]byte(`{"action":"execute","finished":false}`), body)
+	}
+	if status := NewSession(&stream, io.Discard).Run(); status != ExitOK {
+		t.Fatalf("status %d", status)
+	}
+	want := []int64{memoryBudget(len(small)) - memoryHeadroom, memoryBudget(len(large)) - memoryHeadroom}
+	if !slices.Equal(limits, want) {
+		t.Errorf("limits %v, want %v", limits, want)
+	}
+}
