@@ -39,12 +39,12 @@ import (
 
 // LimitMemory, when set, is told the memory the process may use each time
 // a larger chunk arrives: four times the largest chunk plus 32 MiB, the
-// budget docs/performance.md sets, less memoryHeadroom. The bitsscore binary sets it to
-// debug.SetMemoryLimit, so that the garbage collector works harder as the
-// heap nears the budget instead of letting it grow to twice what is live
-// (hardened mode leaves garbage behind every record). Tests that run
-// sessions inside their own process leave it nil: one session's budget
-// must not bind the test binary.
+// budget docs/performance.md sets, less memoryHeadroom. The bitsscore
+// binary sets it to debug.SetMemoryLimit, so that the garbage collector
+// works harder as the heap nears the budget instead of letting it grow to
+// twice what is live (hardened mode leaves garbage behind every record).
+// Tests that run sessions inside their own process leave it nil: one
+// session's budget must not bind the test binary.
 var LimitMemory func(bytes int64) int64
 
 // memoryBudget is the memory a session may use for chunks of up to n bytes.
