@@ -55,25 +55,108 @@ var metadataNames = [...]string{"_time", "host", "source", "sourcetype"}
 // builder accumulates an Event. Extracted fields follow Splunk's MV_ADD=false
 // rule (first value wins) unless added as multivalue; empty values are never
 // stored (KEEP_EMPTY_VALS=false).
+//
+// Fields are kept in slices, found by a linear search while there are few
+// of them (a Windows event has 20 to 40) and through a map built once there
+// are many: an event costs no map until the Event itself is made.
+//
+// Values read from a buffer (firstBytes, addBytes) are gathered in one
+// arena and become strings together in settle, one allocation for all of
+// them; single values share one backing array the same way.
 type builder struct {
-	fields map[string][]string
 	names  []string
+	values [][]string
+	index  map[string]int // name -> position, once len(names) > linearSearchLimit
+
+	arena   []byte
+	pending []pendingValue // values in arena, written into values by settle
+	single  []string       // backing array of one-value fields
 }
 
-func newBuilder() *builder {
-	return &builder{fields: make(map[string][]string)}
+// A pendingValue is values[field][slot] = arena[start:end], once settled.
+type pendingValue struct{ field, slot, start, end int }
+
+const linearSearchLimit = 48
+
+func newBuilder() *builder { return &builder{} }
+
+// find returns the position of name, or -1.
+func (b *builder) find(name string) int {
+	if b.index != nil {
+		if i, ok := b.index[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, n := range b.names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// insertOne appends a new field with one value.
+func (b *builder) insertOne(name, value string) {
+	if len(b.single) == cap(b.single) {
+		b.single = make([]string, 0, max(32, 2*cap(b.single)))
+	}
+	b.single = append(b.single, value)
+	n := len(b.single)
+	// Capacity one: an added value copies rather than writes over the
+	// next field's.
+	b.insert(name, b.single[n-1:n:n])
+}
+
+// insert appends a new field.
+func (b *builder) insert(name string, values []string) {
+	b.names = append(b.names, name)
+	b.values = append(b.values, values)
+	switch n := len(b.names); {
+	case b.index != nil:
+		b.index[name] = n - 1
+	case n > linearSearchLimit:
+		b.index = make(map[string]int, 2*n)
+		for i, name := range b.names {
+			b.index[name] = i
+		}
+	}
 }
 
 // first stores value under name unless the name already has a value.
 func (b *builder) first(name, value string) {
-	if name == "" || value == "" {
+	if name == "" || value == "" || b.find(name) >= 0 {
 		return
 	}
-	if _, ok := b.fields[name]; ok {
+	b.insertOne(name, value)
+}
+
+// firstBytes is first for a value still in a reader's buffer: it is copied
+// into the arena only when stored, and readable after settle.
+func (b *builder) firstBytes(name string, value []byte) {
+	if name == "" || len(value) == 0 || b.find(name) >= 0 {
 		return
 	}
-	b.fields[name] = []string{value}
-	b.names = append(b.names, name)
+	b.insertOne(name, "")
+	b.pend(len(b.names)-1, 0, value)
+}
+
+func (b *builder) pend(field, slot int, value []byte) {
+	start := len(b.arena)
+	b.arena = append(b.arena, value...)
+	b.pending = append(b.pending, pendingValue{field, slot, start, len(b.arena)})
+}
+
+// settle turns the values gathered in the arena into strings.
+func (b *builder) settle() {
+	if len(b.pending) == 0 {
+		return
+	}
+	arena := string(b.arena)
+	for _, p := range b.pending {
+		b.values[p.field][p.slot] = arena[p.start:p.end]
+	}
+	b.arena, b.pending = b.arena[:0], b.pending[:0]
 }
 
 // add appends value to name's values, making it multivalue when repeated.
@@ -81,29 +164,55 @@ func (b *builder) add(name, value string) {
 	if name == "" || value == "" {
 		return
 	}
-	if _, ok := b.fields[name]; !ok {
-		b.names = append(b.names, name)
+	if i := b.find(name); i >= 0 {
+		b.values[i] = append(b.values[i], value)
+		return
 	}
-	b.fields[name] = append(b.fields[name], value)
+	b.insertOne(name, value)
+}
+
+// addBytes is add for a value still in a reader's buffer, readable after
+// settle.
+func (b *builder) addBytes(name string, value []byte) {
+	if len(value) == 0 {
+		return
+	}
+	i := b.find(name)
+	if i < 0 {
+		b.insertOne(name, "")
+		i = len(b.names) - 1
+	} else {
+		b.values[i] = append(b.values[i], "")
+	}
+	b.pend(i, len(b.values[i])-1, value)
+}
+
+// value is the first value extracted under name, or "".
+func (b *builder) value(name string) string {
+	if i := b.find(name); i >= 0 {
+		return b.values[i][0]
+	}
+	return ""
 }
 
 // finish adds the derived fields and returns the Event: the metadata fields
-// first (overriding any extracted field of the same name, as index-time
-// metadata does), then the extracted fields in first-seen order, then the
-// aliases that were not already extracted.
-func (b *builder) finish(metadata map[string]string, aliases [][2]string) Event {
-	e := Event{Fields: make(map[string][]string, len(b.fields)+len(metadata)+len(aliases))}
-	for _, name := range metadataNames {
-		if value := metadata[name]; value != "" {
+// (values in metadataNames' order) first, overriding any extracted field of
+// the same name, as index-time metadata does, then the extracted fields in
+// first-seen order, then the aliases that were not already extracted.
+func (b *builder) finish(metadata [len(metadataNames)]string, aliases [][2]string) Event {
+	n := len(b.names) + len(metadata) + len(aliases)
+	e := Event{Fields: make(map[string][]string, n), Names: make([]string, 0, n)}
+	for i, name := range metadataNames {
+		if value := metadata[i]; value != "" {
 			e.Fields[name] = []string{value}
 			e.Names = append(e.Names, name)
 		}
 	}
-	for _, name := range b.names {
+	for i, name := range b.names {
 		if _, isMetadata := e.Fields[name]; isMetadata {
 			continue
 		}
-		e.Fields[name] = b.fields[name]
+		e.Fields[name] = b.values[i]
 		e.Names = append(e.Names, name)
 	}
 	for _, alias := range aliases {

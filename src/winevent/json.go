@@ -36,18 +36,14 @@ func ParseJSON(line []byte) (Event, error) {
 	}
 
 	hostname := b.value("Hostname")
-	metadata := map[string]string{
-		"host":       hostname,
-		"source":     sourceFor(b.value("Channel")),
-		"sourcetype": "XmlWinEventLog",
-	}
+	metadata := [len(metadataNames)]string{"", hostname, sourceFor(b.value("Channel")), "XmlWinEventLog"}
 	for _, timeKey := range []string{"TimeCreated", "@timestamp"} {
 		if iso := b.value(timeKey); iso != "" {
 			epoch, err := epochSeconds(iso)
 			if err != nil {
 				return Event{}, fmt.Errorf("winevent: JSON: %s: %w", timeKey, err)
 			}
-			metadata["_time"] = epoch
+			metadata[0] = epoch
 			break
 		}
 	}

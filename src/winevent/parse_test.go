@@ -129,17 +129,17 @@ func TestParseErrors(t *testing.T) {
 		{"", "empty event"},
 		{" \r\n", "empty event"},
 		{"Event ID 4688", `starts with "E"`},
-		{"<Event><UserData>" + strings.Repeat("<a>", 100000) + "x" + strings.Repeat("</a>", 100000) + "</UserData></Event><", "syntax error"},
+		{"<Event><UserData>" + strings.Repeat("<a>", 100000) + "x" + strings.Repeat("</a>", 100000) + "</UserData></Event><", "elements nested more than 256 deep"},
 		{"<Event>", "input ends inside <Event>"},
 		{"<Event><System><EventID>1</EventID>", "input ends inside <System>"},
 		{"<Events><Event/></Events>", "root element is <Events>, want <Event>"},
-		{"<Event><System></Event>", "syntax error"},
+		{"<Event><System></Event>", "element <System> closed by </Event>"},
 		{"<Event><EventData><Data Name='a'>&nbsp;</Data></EventData></Event>", "entity"},
 		{"<Event></Event><Event></Event>", "second root element <Event>"},
 		{"<Event></Event> trailing", `text " trailing" after </Event>`},
 		{"<!DOCTYPE x><Event></Event>", "directive"},
 		{"<Event><System><TimeCreated SystemTime='yesterday'/></System></Event>", `SystemTime: time "yesterday" is not ISO 8601`},
-		{`<Event><System><Provider Name="a></System></Event>`, "syntax error"},
+		{`<Event><System><Provider Name="a></System></Event>`, "input ends inside a tag"},
 		{"{", "input ends inside the event"},
 		{`{"a":}`, "invalid character"},
 		{`{"a":1} {"b":2}`, "data after the event"},
@@ -149,7 +149,7 @@ func TestParseErrors(t *testing.T) {
 	} {
 		_, err := Parse([]byte(tc.input))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "winevent: ") {
-			t.Errorf("Parse(%q) error = %v, want one containing %q", tc.input, err, tc.want)
+			t.Errorf("Parse(%q) error = %v, want one containing %q", clip(tc.input), err, tc.want)
 		}
 	}
 	if _, err := ParseJSON([]byte(`[1]`)); err == nil || !strings.Contains(err.Error(), "event is an array, want an object") {
@@ -174,5 +174,23 @@ func BenchmarkParseJSON(b *testing.B) {
 		if _, err := ParseJSON(line); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// An event nested 2.5 million elements deep (what killed encoding/xml with
+// a stack overflow) is one error, found after the first few hundred bytes.
+func TestXMLDeepNestingIsAnError(t *testing.T) {
+	for _, section := range []string{"UserData", "EventData", "System", "Other"} {
+		line := "<Event><" + section + ">" + strings.Repeat("<a>", 2_500_000) + strings.Repeat("</a>", 2_500_000) + "</" + section + "></Event>"
+		_, err := ParseXML([]byte(line))
+		if err == nil || !strings.Contains(err.Error(), "elements nested more than 256 deep") {
+			t.Errorf("%s: error = %v", section, err)
+		}
+	}
+	// 256 levels, the limit, are read.
+	line := "<Event><UserData>" + strings.Repeat("<a>", 253) + "<Leaf>v</Leaf>" + strings.Repeat("</a>", 253) + "</UserData></Event>"
+	e, err := ParseXML([]byte(line))
+	if err != nil || e.Get("Leaf") != "v" {
+		t.Errorf("256 levels: Leaf = %q, %v", e.Get("Leaf"), err)
 	}
 }

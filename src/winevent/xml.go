@@ -2,53 +2,49 @@ package winevent
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
+	"sync"
 )
 
 // ParseXML reads one Windows event rendered as XML (<Event>...</Event>), with
 // single- or double-quoted attributes, and returns its fields as the Windows
 // and Sysmon add-ons extract them (see the package documentation).
+//
+// The event is read in one pass by xmlScanner, without recursion: elements
+// nested deeper than maxXMLDepth make the event an error, whatever the input.
 func ParseXML(line []byte) (Event, error) {
-	d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(line, utf8BOM)))
-	// Strict (the default) rejects undefined entities such as &nbsp; and
-	// unbalanced tags, so malformed input is an error rather than a guess.
-	root, err := rootElement(d)
-	if err != nil {
-		return Event{}, fmt.Errorf("winevent: XML: %w", err)
-	}
-	if root.Name.Local != "Event" {
-		return Event{}, fmt.Errorf("winevent: XML: root element is <%s>, want <Event>", root.Name.Local)
-	}
-
+	s := scanners.Get().(*xmlScanner)
+	defer scanners.Put(s)
 	// System and EventData go to separate builders because Splunk runs the
 	// System transforms first: on a name clash System wins wherever the
 	// blocks sit in the document.
 	system, data := newBuilder(), newBuilder()
-	if err := readEvent(d, system, data); err != nil {
+	err := s.scanEvent(bytes.TrimPrefix(line, utf8BOM), system, data)
+	s.release()
+	system.settle()
+	data.settle()
+	if err != nil {
 		return Event{}, fmt.Errorf("winevent: XML: %w", err)
 	}
-	if err := expectEnd(d); err != nil {
-		return Event{}, fmt.Errorf("winevent: XML: %w", err)
-	}
+	return finishXML(system, data)
+}
 
-	metadata := map[string]string{
-		"host":       system.value("Computer"),
-		"source":     sourceFor(system.value("Channel")),
-		"sourcetype": "XmlWinEventLog",
-	}
+var scanners = sync.Pool{New: func() any { return new(xmlScanner) }}
+
+// finishXML merges EventData into System (System first: Splunk's System
+// transforms run first) and adds the metadata and aliases.
+func finishXML(system, data *builder) (Event, error) {
+	metadata := [len(metadataNames)]string{"", system.value("Computer"), sourceFor(system.value("Channel")), "XmlWinEventLog"}
 	if systemTime := system.value("SystemTime"); systemTime != "" {
 		epoch, err := epochSeconds(systemTime)
 		if err != nil {
 			return Event{}, fmt.Errorf("winevent: XML: TimeCreated SystemTime: %w", err)
 		}
-		metadata["_time"] = epoch
+		metadata[0] = epoch
 	}
-	for _, name := range data.names {
-		for _, value := range data.fields[name] {
+	for i, name := range data.names {
+		for _, value := range data.values[i] {
 			if name == "Data" {
 				system.add(name, value)
 			} else {
@@ -63,267 +59,246 @@ func ParseXML(line []byte) (Event, error) {
 	}), nil
 }
 
-// value is the first value extracted under name, or "".
-func (b *builder) value(name string) string {
-	if values := b.fields[name]; len(values) > 0 {
-		return values[0]
+// The sections of <Event> whose content becomes fields.
+const (
+	sectionOther = iota
+	sectionSystem
+	sectionEventData
+	sectionUserData
+	sectionRenderingInfo
+)
+
+func sectionOf(local []byte) int {
+	switch string(local) {
+	case "System":
+		return sectionSystem
+	case "EventData":
+		return sectionEventData
+	case "UserData":
+		return sectionUserData
+	case "RenderingInfo":
+		return sectionRenderingInfo
 	}
-	return ""
+	return sectionOther
 }
 
-// rootElement skips the prolog (XML declaration, comments, blank text) and
-// returns the first start element.
-func rootElement(d *xml.Decoder) (xml.StartElement, error) {
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return xml.StartElement{}, errors.New("no root element")
-		}
-		if err != nil {
-			return xml.StartElement{}, err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return t, nil
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) != 0 {
-				return xml.StartElement{}, fmt.Errorf("text %q before the root element", clip(string(t)))
-			}
-		case xml.Directive:
-			// A DOCTYPE could declare entities the decoder will not expand;
-			// Windows never writes one, so refuse rather than half-parse.
-			return xml.StartElement{}, errors.New("unexpected <!...> directive before the root element")
-		}
+// scanEvent reads one document whose root is <Event> and stores its fields:
+// System's into system, EventData's, UserData's and the rendered Message
+// into data. The rules are those of the package documentation; the element
+// depth tells where each token belongs (1 = inside <Event>, 2 = inside a
+// section, 3 = inside a section's child), so no recursion is needed.
+func (s *xmlScanner) scanEvent(src []byte, system, data *builder) error {
+	s.reset(src)
+	if err := s.prolog(); err != nil {
+		return err
 	}
-}
-
-// expectEnd checks that nothing but blank text, comments and processing
-// instructions follows the root element.
-func expectEnd(d *xml.Decoder) error {
+	if root := localName(s.nameBytes()); string(root) != "Event" {
+		return fmt.Errorf("root element is <%s>, want <Event>", clip(string(root)))
+	}
+	var (
+		section     = sectionOther
+		collecting  bool // the text of the depth-3 element is being gathered
+		hasChildren bool // the depth-3 element of System has child elements
+		leafOpen    bool // UserData: no child element since the last start tag
+		dataName    []byte
+		dataNamed   bool
+		isMessage   bool
+	)
 	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil
-		}
+		kind, err := s.next()
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return fmt.Errorf("second root element <%s> after </Event>: one event per line", t.Name.Local)
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) != 0 {
-				return fmt.Errorf("text %q after </Event>", clip(string(t)))
-			}
-		case xml.Directive:
-			return errors.New("unexpected <!...> directive after </Event>")
-		}
-	}
-}
-
-// readEvent walks the children of <Event> up to its end tag.
-func readEvent(d *xml.Decoder, system, data *builder) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return unexpectedEOF(err, "Event")
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "System":
-				err = readSystem(d, system)
-			case "EventData":
-				err = readEventData(d, data)
-			case "UserData":
-				err = readLeaves(d, data, "UserData")
-			case "RenderingInfo":
-				err = readRenderingInfo(d, data)
-			default:
-				err = d.Skip()
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-}
-
-// readSystem extracts every attribute of <System>'s children under the
-// attribute's name and the text of each child under the child's name, as
-// Splunk_TA_windows' system_props_xml_attributes and system_props_xml_kv do.
-func readSystem(d *xml.Decoder, b *builder) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return unexpectedEOF(err, "System")
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			for _, attr := range t.Attr {
-				if isNamespaceDecl(attr) {
-					continue
+		depth := len(s.open)
+		switch kind {
+		case tokenEOF:
+			return fmt.Errorf("input ends inside <%s>", clip(string(localName(s.openName(depth-1)))))
+		case tokenStart:
+			local := localName(s.nameBytes())
+			switch {
+			case depth == 2:
+				section = sectionOf(local)
+			case depth == 3:
+				s.text = s.text[:0]
+				switch section {
+				case sectionSystem:
+					if err := s.systemAttributes(system); err != nil {
+						return err
+					}
+					collecting, hasChildren = true, false
+				case sectionEventData:
+					collecting = string(local) == "Data"
+					if collecting {
+						dataName, dataNamed, err = s.attribute("Name", dataName[:0])
+						if err != nil {
+							return err
+						}
+					}
+				case sectionRenderingInfo:
+					collecting, isMessage = true, string(local) == "Message"
+				case sectionUserData:
+					leafOpen = true
 				}
-				b.first(cleanKey(attr.Name.Local), attr.Value)
+			case depth > 3:
+				hasChildren = true
+				if section == sectionUserData {
+					s.text, leafOpen = s.text[:0], true
+				}
 			}
-			text, hasChildren, err := readText(d, t.Name.Local)
-			if err != nil {
-				return err
-			}
-			if !hasChildren {
-				b.first(cleanKey(t.Name.Local), text)
-			}
-		}
-	}
-}
-
-// readEventData extracts <Data Name='X'>v</Data> as X=v and every unnamed
-// <Data>v</Data> as one more value of the multivalue field Data.
-func readEventData(d *xml.Decoder, b *builder) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return unexpectedEOF(err, "EventData")
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local != "Data" {
-				// <Binary> and anything else: the add-on extracts none.
-				if err := d.Skip(); err != nil {
+		case tokenText:
+			if collecting || leafOpen && section == sectionUserData {
+				if s.text, err = s.appendText(s.text); err != nil {
 					return err
 				}
-				continue
 			}
-			text, _, err := readText(d, "Data")
-			if err != nil {
-				return err
-			}
-			switch name := attrValue(t, "Name"); {
-			case name == "":
-				b.add("Data", text)
-			default:
-				b.first(cleanKey(name), text) // skipped if it cleans to ""
+		case tokenEnd:
+			switch {
+			case depth == 0:
+				return s.epilog()
+			case depth == 1:
+				section = sectionOther
+			case section == sectionUserData:
+				if leafOpen {
+					data.firstBytes(cleanKeyBytes(localName(s.nameBytes())), s.text)
+					leafOpen = false
+				}
+			case depth == 2 && collecting:
+				collecting = false
+				switch section {
+				case sectionSystem:
+					if !hasChildren {
+						system.firstBytes(cleanKeyBytes(localName(s.nameBytes())), s.text)
+					}
+				case sectionEventData:
+					if dataNamed && len(dataName) > 0 {
+						data.firstBytes(cleanKeyBytes(dataName), s.text) // skipped if it cleans to ""
+					} else {
+						data.addBytes("Data", s.text)
+					}
+				case sectionRenderingInfo:
+					if isMessage {
+						data.firstBytes("Message", s.text)
+					}
+				}
 			}
 		}
 	}
 }
 
-// readLeaves extracts every element below the current one that has no child
-// elements, under its own name (UserData's event-specific layout).
-func readLeaves(d *xml.Decoder, b *builder, parent string) error {
+// prolog skips what may precede the root element (blank text, the XML
+// declaration, comments, processing instructions) and stops on its start
+// tag; epilog checks that nothing but those follows </Event>.
+func (s *xmlScanner) prolog() error { return s.outsideRoot(true) }
+
+func (s *xmlScanner) epilog() error { return s.outsideRoot(false) }
+
+func (s *xmlScanner) outsideRoot(beforeRoot bool) error {
+	where := "after </Event>"
+	if beforeRoot {
+		where = "before the root element"
+	}
 	for {
-		tok, err := d.Token()
+		kind, err := s.next()
 		if err != nil {
-			return unexpectedEOF(err, parent)
+			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch kind {
+		case tokenEOF:
+			if beforeRoot {
+				return errors.New("no root element")
+			}
 			return nil
-		case xml.StartElement:
-			if err := readLeafOrBranch(d, b, t); err != nil {
+		case tokenStart:
+			if beforeRoot {
+				return nil
+			}
+			return fmt.Errorf("second root element <%s> after </Event>: one event per line", clip(string(localName(s.nameBytes()))))
+		case tokenText:
+			if err := s.blankText(where); err != nil {
 				return err
 			}
+		case tokenDirective:
+			// A DOCTYPE could declare entities this reader does not expand;
+			// Windows never writes one, so refuse rather than half-parse.
+			return fmt.Errorf("unexpected <!...> directive %s", where)
 		}
 	}
 }
 
-func readLeafOrBranch(d *xml.Decoder, b *builder, start xml.StartElement) error {
-	var text strings.Builder
-	for {
-		tok, err := d.Token()
+// blankText fails unless the text token is white space.
+func (s *xmlScanner) blankText(where string) error {
+	text, err := s.appendText(s.text[:0])
+	if err != nil {
+		return err
+	}
+	s.text = text
+	if len(bytes.TrimSpace(text)) != 0 {
+		return fmt.Errorf("text %q %s", clip(string(text)), where)
+	}
+	return nil
+}
+
+// systemAttributes stores every attribute of a System child under its
+// local name, except namespace declarations.
+func (s *xmlScanner) systemAttributes(system *builder) error {
+	for _, a := range s.attrs {
+		name := s.src[a.name.start:a.name.end]
+		if isNamespaceDeclaration(name) {
+			continue
+		}
+		value, err := s.attrValue(a, s.value[:0])
 		if err != nil {
-			return unexpectedEOF(err, start.Name.Local)
+			return err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			text.Write(t)
-		case xml.StartElement:
-			// A branch: its text between children is layout, not a value.
-			if err := readLeafOrBranch(d, b, t); err != nil {
-				return err
-			}
-			return readLeaves(d, b, start.Name.Local)
-		case xml.EndElement:
-			b.first(cleanKey(start.Name.Local), text.String())
-			return nil
-		}
+		s.value = value
+		system.firstBytes(cleanKeyBytes(localName(name)), value)
 	}
+	return nil
 }
 
-// readRenderingInfo extracts the rendered <Message>, which forwarders add
-// when they render text; the other rendered strings duplicate System.
-func readRenderingInfo(d *xml.Decoder, b *builder) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return unexpectedEOF(err, "RenderingInfo")
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			text, _, err := readText(d, t.Name.Local)
-			if err != nil {
-				return err
-			}
-			if t.Name.Local == "Message" {
-				b.first("Message", text)
-			}
+// attribute appends the decoded value of the unprefixed attribute name to
+// dst and reports whether the tag has it.
+func (s *xmlScanner) attribute(name string, dst []byte) ([]byte, bool, error) {
+	for _, a := range s.attrs {
+		if string(s.src[a.name.start:a.name.end]) == name {
+			value, err := s.attrValue(a, dst)
+			return value, true, err
 		}
 	}
+	return dst, false, nil
 }
 
-// readText consumes the rest of an element and returns its text, including
-// the text of any nested elements, and whether it had child elements.
-func readText(d *xml.Decoder, element string) (text string, hasChildren bool, err error) {
-	var sb strings.Builder
-	for depth := 1; depth > 0; {
-		tok, err := d.Token()
-		if err != nil {
-			return "", false, unexpectedEOF(err, element)
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			sb.Write(t)
-		case xml.StartElement:
-			hasChildren = true
-			depth++
-		case xml.EndElement:
-			depth--
+// isNamespaceDeclaration reports whether an attribute name is xmlns or
+// xmlns:prefix.
+func isNamespaceDeclaration(name []byte) bool {
+	return string(name) == "xmlns" || bytes.HasPrefix(name, []byte("xmlns:")) && len(name) > len("xmlns:")
+}
+
+// localName is a qualified name without its prefix, split at the first
+// colon as encoding/xml does (a name that starts or ends with the colon has
+// no prefix).
+func localName(name []byte) []byte {
+	if i := bytes.IndexByte(name, ':'); i > 0 && i < len(name)-1 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// cleanKeyBytes is cleanKey for a name in a scanner's buffer; names that
+// are already clean, as nearly all are, are copied without a rewrite.
+func cleanKeyBytes(name []byte) string {
+	if len(name) == 0 || !isLetter(name[0]) {
+		return cleanKey(string(name))
+	}
+	for _, c := range name {
+		if !isLetter(c) && (c < '0' || c > '9') {
+			return cleanKey(string(name))
 		}
 	}
-	return sb.String(), hasChildren, nil
+	return internName(name)
 }
 
-func attrValue(start xml.StartElement, name string) string {
-	for _, attr := range start.Attr {
-		if attr.Name.Local == name && attr.Name.Space == "" {
-			return attr.Value
-		}
-	}
-	return ""
-}
-
-func isNamespaceDecl(attr xml.Attr) bool {
-	return attr.Name.Space == "xmlns" || attr.Name.Space == "" && attr.Name.Local == "xmlns"
-}
-
-// unexpectedEOF names the element left open when the input ends early; other
-// decoder errors (syntax, entities, mismatched tags) already say what is
-// wrong and where.
-func unexpectedEOF(err error, element string) error {
-	var syntaxErr *xml.SyntaxError
-	if err == io.EOF || errors.As(err, &syntaxErr) && syntaxErr.Msg == "unexpected EOF" {
-		return fmt.Errorf("input ends inside <%s>", element)
-	}
-	return err
-}
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // clip shortens text quoted in an error message.
 func clip(s string) string {
@@ -333,3 +308,45 @@ func clip(s string) string {
 	}
 	return s[:max] + "..."
 }
+
+// internName returns a field name as a string, without allocating for the
+// names Windows events carry most often (the System fields, and the
+// EventData names of the process, PowerShell and BITS events this app
+// reads): a map lookup by a converted []byte does not allocate.
+func internName(name []byte) string {
+	if s, ok := commonNames[string(name)]; ok {
+		return s
+	}
+	return string(name)
+}
+
+var commonNames = func() map[string]string {
+	names := []string{
+		// System
+		"Provider", "Name", "Guid", "EventSourceName", "EventID", "Qualifiers", "Version", "Level",
+		"Task", "Opcode", "Keywords", "TimeCreated", "SystemTime", "EventRecordID", "Correlation",
+		"ActivityID", "RelatedActivityID", "Execution", "ProcessID", "ThreadID", "Channel",
+		"Computer", "Security", "UserID",
+		// Sysmon process creation
+		"RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "FileVersion", "Description",
+		"Product", "Company", "OriginalFileName", "CommandLine", "CurrentDirectory", "User",
+		"LogonGuid", "LogonId", "TerminalSessionId", "IntegrityLevel", "Hashes",
+		"ParentProcessGuid", "ParentProcessId", "ParentImage", "ParentCommandLine", "ParentUser",
+		// Security 4688
+		"SubjectUserSid", "SubjectUserName", "SubjectDomainName", "SubjectLogonId", "NewProcessId",
+		"NewProcessName", "TokenElevationType", "TargetUserSid", "TargetUserName",
+		"TargetDomainName", "TargetLogonId", "ParentProcessName", "MandatoryLabel",
+		// PowerShell
+		"MessageNumber", "MessageTotal", "ScriptBlockText", "ScriptBlockId", "Path", "ContextInfo",
+		"Payload", "Data", "Message",
+		// Bits-Client
+		"jobTitle", "jobId", "jobOwner", "processPath", "processId", "url", "fileTime",
+		"fileLength", "bytesTotal", "bytesTransferred", "bytesTransferredFromPeer", "hr",
+		"transferId", "string", "string2", "Id", "name", "peer", "proxy",
+	}
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[n] = n
+	}
+	return m
+}()

@@ -1,0 +1,407 @@
+package winevent
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// maxXMLDepth bounds how deeply elements nest in one event. Windows writes
+// at most five or six levels (Event, UserData, an event-specific element and
+// its children); the bound keeps the stack of open element names small
+// whatever the input, so a hostile event costs one error, never a crash.
+const maxXMLDepth = 256
+
+// A span is a byte range [start, end) of the scanned input.
+type span struct{ start, end int }
+
+// An xmlAttr is one attribute of the start tag just read.
+type xmlAttr struct {
+	name, value span // value without its quotes, not yet decoded
+}
+
+// The kinds of token next returns. Comments and processing instructions are
+// skipped inside next: nothing in an event's fields depends on them.
+const (
+	tokenEOF = iota
+	tokenStart
+	tokenEnd
+	tokenText // character data or a CDATA section
+	tokenDirective
+)
+
+// An xmlScanner reads an XML document token by token, in one pass over its
+// bytes and without recursion or per-token allocation. It checks what
+// decides which bytes are markup and which are values (tags balanced and
+// matching, attributes quoted, entities known, comments, CDATA and
+// processing instructions closed) and leaves the rest of XML's
+// well-formedness rules (which characters names may use, "--" inside
+// comments) unchecked: an event encoding/xml rejects for those is read
+// here, and gives the fields it would give.
+type xmlScanner struct {
+	src   []byte
+	pos   int
+	open  []span    // the names of the open elements, outermost first
+	attrs []xmlAttr // the attributes of the last start tag
+	name  span      // the name in the last start or end tag
+	raw   span      // the last text token, undecoded
+	cdata bool      // the last text token is a CDATA section
+	// selfClosed is set after <x/>: the next token is its end.
+	selfClosed bool
+	text       []byte // decoded text being gathered
+	value      []byte // a decoded attribute value
+}
+
+func (s *xmlScanner) reset(src []byte) {
+	s.src, s.pos = src, 0
+	s.open, s.attrs = s.open[:0], s.attrs[:0]
+	s.selfClosed = false
+}
+
+// release drops the reference to the input so a pooled scanner does not
+// keep it alive, and buffers grown by one huge event.
+func (s *xmlScanner) release() {
+	s.src = nil
+	const keep = 64 << 10
+	if cap(s.text) > keep {
+		s.text = nil
+	}
+	if cap(s.value) > keep {
+		s.value = nil
+	}
+}
+
+func (s *xmlScanner) nameBytes() []byte { return s.src[s.name.start:s.name.end] }
+
+func (s *xmlScanner) openName(i int) []byte {
+	if i < 0 {
+		return nil
+	}
+	return s.src[s.open[i].start:s.open[i].end]
+}
+
+var errTagEOF = errors.New("input ends inside a tag")
+
+// next reads the next token. Start tags push their name on s.open and end
+// tags pop it, after checking that it matches.
+func (s *xmlScanner) next() (int, error) {
+	if s.selfClosed {
+		s.selfClosed = false
+		s.open = s.open[:len(s.open)-1]
+		return tokenEnd, nil
+	}
+	for {
+		src, pos := s.src, s.pos
+		if pos >= len(src) {
+			return tokenEOF, nil
+		}
+		if src[pos] != '<' {
+			end := len(src)
+			if i := bytes.IndexByte(src[pos:], '<'); i >= 0 {
+				end = pos + i
+			}
+			s.raw, s.cdata, s.pos = span{pos, end}, false, end
+			return tokenText, nil
+		}
+		if pos+1 >= len(src) {
+			return 0, errTagEOF
+		}
+		switch src[pos+1] {
+		case '/':
+			return s.endTag()
+		case '?':
+			i := bytes.Index(src[pos+2:], []byte("?>"))
+			if i < 0 {
+				return 0, errors.New("input ends inside a processing instruction <?...?>")
+			}
+			s.pos = pos + 2 + i + 2
+		case '!':
+			rest := src[pos:]
+			switch {
+			case bytes.HasPrefix(rest, []byte("<!--")):
+				i := bytes.Index(rest[4:], []byte("-->"))
+				if i < 0 {
+					return 0, errors.New("input ends inside a comment <!--...-->")
+				}
+				s.pos = pos + 4 + i + 3
+			case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+				i := bytes.Index(rest[9:], []byte("]]>"))
+				if i < 0 {
+					return 0, errors.New("input ends inside a CDATA section")
+				}
+				s.raw, s.cdata, s.pos = span{pos + 9, pos + 9 + i}, true, pos+9+i+3
+				return tokenText, nil
+			default:
+				return tokenDirective, s.skipDirective()
+			}
+		default:
+			return s.startTag()
+		}
+	}
+}
+
+// isNameByte marks the bytes a name may hold: encoding/xml's ASCII name
+// bytes, and every byte of a multi-byte UTF-8 character.
+var isNameByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '_' || c == ':' || c == '.' || c == '-' || c >= utf8.RuneSelf
+	}
+	return t
+}()
+
+// scanName returns the end of the name starting at pos.
+func (s *xmlScanner) scanName(pos int) int {
+	for pos < len(s.src) && isNameByte[s.src[pos]] {
+		pos++
+	}
+	return pos
+}
+
+func (s *xmlScanner) skipSpace(pos int) int {
+	for pos < len(s.src) {
+		switch s.src[pos] {
+		case ' ', '\t', '\r', '\n':
+			pos++
+		default:
+			return pos
+		}
+	}
+	return pos
+}
+
+// startTag reads <name attr='v' ...> or <name .../>, s.pos at its '<'.
+func (s *xmlScanner) startTag() (int, error) {
+	src := s.src
+	start := s.pos + 1
+	end := s.scanName(start)
+	if end == start {
+		return 0, fmt.Errorf("expected an element name after < at byte %d", s.pos)
+	}
+	if len(s.open) >= maxXMLDepth {
+		return 0, fmt.Errorf("elements nested more than %d deep", maxXMLDepth)
+	}
+	s.name = span{start, end}
+	s.attrs = s.attrs[:0]
+	pos := end
+	for {
+		pos = s.skipSpace(pos)
+		if pos >= len(src) {
+			return 0, errTagEOF
+		}
+		switch src[pos] {
+		case '>':
+			s.pos = pos + 1
+			s.open = append(s.open, s.name)
+			return tokenStart, nil
+		case '/':
+			if pos+1 >= len(src) {
+				return 0, errTagEOF
+			}
+			if src[pos+1] != '>' {
+				return 0, fmt.Errorf("expected /> in <%s>", clip(string(s.nameBytes())))
+			}
+			s.pos = pos + 2
+			s.open = append(s.open, s.name)
+			s.selfClosed = true
+			return tokenStart, nil
+		}
+		nameEnd := s.scanName(pos)
+		if nameEnd == pos {
+			return 0, fmt.Errorf("expected an attribute name in <%s>", clip(string(s.nameBytes())))
+		}
+		attr := xmlAttr{name: span{pos, nameEnd}}
+		pos = s.skipSpace(nameEnd)
+		if pos >= len(src) {
+			return 0, errTagEOF
+		}
+		if src[pos] != '=' {
+			return 0, fmt.Errorf("attribute %s without = in <%s>", clip(string(src[attr.name.start:attr.name.end])), clip(string(s.nameBytes())))
+		}
+		pos = s.skipSpace(pos + 1)
+		if pos >= len(src) {
+			return 0, errTagEOF
+		}
+		quote := src[pos]
+		if quote != '"' && quote != '\'' {
+			return 0, fmt.Errorf("attribute %s's value is not quoted in <%s>", clip(string(src[attr.name.start:attr.name.end])), clip(string(s.nameBytes())))
+		}
+		i := bytes.IndexByte(src[pos+1:], quote)
+		if i < 0 {
+			return 0, errTagEOF
+		}
+		attr.value = span{pos + 1, pos + 1 + i}
+		s.attrs = append(s.attrs, attr)
+		pos += 1 + i + 1
+	}
+}
+
+// endTag reads </name>, s.pos at its '<'.
+func (s *xmlScanner) endTag() (int, error) {
+	start := s.pos + 2
+	end := s.scanName(start)
+	if end == start {
+		return 0, fmt.Errorf("expected an element name after </ at byte %d", s.pos)
+	}
+	pos := s.skipSpace(end)
+	if pos >= len(s.src) {
+		return 0, errTagEOF
+	}
+	s.name = span{start, end}
+	if s.src[pos] != '>' {
+		return 0, fmt.Errorf("unexpected characters between </%s and >", clip(string(s.nameBytes())))
+	}
+	n := len(s.open)
+	if n == 0 {
+		return 0, fmt.Errorf("unexpected end element </%s>", clip(string(s.nameBytes())))
+	}
+	if open := s.openName(n - 1); !bytes.Equal(open, s.nameBytes()) {
+		return 0, fmt.Errorf("element <%s> closed by </%s>", clip(string(open)), clip(string(s.nameBytes())))
+	}
+	s.open = s.open[:n-1]
+	s.pos = pos + 1
+	return tokenEnd, nil
+}
+
+// skipDirective skips <!...> (a DOCTYPE, say) as encoding/xml does: quoted
+// text and nested <...> pairs do not end it, comments inside are skipped.
+func (s *xmlScanner) skipDirective() error {
+	src := s.src
+	depth := 0
+	var quote byte
+	for pos := s.pos + 2; pos < len(src); pos++ {
+		c := src[pos]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			if depth == 0 {
+				s.pos = pos + 1
+				return nil
+			}
+			depth--
+		case c == '<':
+			if bytes.HasPrefix(src[pos:], []byte("<!--")) {
+				i := bytes.Index(src[pos+4:], []byte("-->"))
+				if i < 0 {
+					return errors.New("input ends inside a comment <!--...-->")
+				}
+				pos += 4 + i + 2
+				continue
+			}
+			depth++
+		}
+	}
+	return errors.New("input ends inside a <!...> directive")
+}
+
+// appendText appends the last text token, decoded, to dst: entities and
+// character references replaced, and line ends normalised to "\n" as XML
+// requires (a CDATA section's content is taken as it is, but for its line
+// ends).
+func (s *xmlScanner) appendText(dst []byte) ([]byte, error) {
+	return appendDecoded(dst, s.src[s.raw.start:s.raw.end], !s.cdata)
+}
+
+// attrValue appends an attribute's decoded value to dst.
+func (s *xmlScanner) attrValue(a xmlAttr, dst []byte) ([]byte, error) {
+	return appendDecoded(dst, s.src[a.value.start:a.value.end], true)
+}
+
+// appendDecoded appends raw to dst with "\r\n" and "\r" written as "\n" and,
+// when entities is set, &name; and &#N; / &#xH; replaced.
+func appendDecoded(dst, raw []byte, entities bool) ([]byte, error) {
+	for {
+		i := 0
+		for i < len(raw) && raw[i] != '\r' && (raw[i] != '&' || !entities) {
+			i++
+		}
+		dst = append(dst, raw[:i]...)
+		if i == len(raw) {
+			return dst, nil
+		}
+		if raw[i] == '\r' {
+			dst = append(dst, '\n')
+			i++
+			if i < len(raw) && raw[i] == '\n' {
+				i++
+			}
+			raw = raw[i:]
+			continue
+		}
+		var n int
+		var err error
+		dst, n, err = appendEntity(dst, raw[i:])
+		if err != nil {
+			return dst, err
+		}
+		raw = raw[i+n:]
+	}
+}
+
+// appendEntity decodes the entity or character reference at the start of
+// raw (which starts with '&'), appends it to dst and returns its length.
+// Only XML's five predefined entities are known: Windows declares no
+// others, and an unknown one is an error, as for encoding/xml.
+func appendEntity(dst, raw []byte) ([]byte, int, error) {
+	// The predefined names are short: looking further for ';' would make
+	// text full of '&' cost more than linear time.
+	semi := bytes.IndexByte(raw[:min(len(raw), 8)], ';')
+	if len(raw) > 1 && raw[1] == '#' {
+		digits, base := 2, rune(10)
+		if len(raw) > 2 && raw[2] == 'x' {
+			digits, base = 3, 16
+		}
+		var r rune
+		i := digits
+		for ; i < len(raw); i++ {
+			d := hexDigit(raw[i])
+			if d < 0 || d >= base {
+				break
+			}
+			if r <= utf8.MaxRune {
+				r = r*base + d
+			}
+		}
+		if i == digits || i >= len(raw) || raw[i] != ';' || r > utf8.MaxRune {
+			return dst, 0, fmt.Errorf("invalid character reference %s", clip(string(raw[:min(i+1, len(raw))])))
+		}
+		return utf8.AppendRune(dst, r), i + 1, nil // a surrogate becomes U+FFFD, as in encoding/xml
+	}
+	if semi > 0 {
+		switch string(raw[1:semi]) {
+		case "lt":
+			return append(dst, '<'), semi + 1, nil
+		case "gt":
+			return append(dst, '>'), semi + 1, nil
+		case "amp":
+			return append(dst, '&'), semi + 1, nil
+		case "apos":
+			return append(dst, '\''), semi + 1, nil
+		case "quot":
+			return append(dst, '"'), semi + 1, nil
+		}
+	}
+	end := min(len(raw), 8)
+	if semi >= 0 {
+		end = semi + 1
+	}
+	return dst, 0, fmt.Errorf("invalid character entity %s", raw[:end])
+}
+
+func hexDigit(c byte) rune {
+	switch {
+	case '0' <= c && c <= '9':
+		return rune(c - '0')
+	case 'a' <= c && c <= 'f':
+		return rune(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return rune(c-'A') + 10
+	}
+	return -1
+}

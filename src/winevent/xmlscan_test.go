@@ -1,0 +1,144 @@
+package winevent
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// differentialCases are events written to reach every path of the scanner
+// that the fixtures do not: quoting, entities, CDATA, comments, processing
+// instructions, prefixes, nesting in each section and the prolog.
+var differentialCases = []string{
+	`<Event><System><EventID>1</EventID></System></Event>`,
+	`<?xml version="1.0" encoding="utf-8"?><!-- c --><Event><System><Provider Name='p' Guid="{g}"/><EventID Qualifiers=''>4</EventID></System></Event>`,
+	`<e:Event xmlns:e="urn:x"><e:System><e:EventID e:a="1" xmlns:z="u">2</e:EventID></e:System><e:EventData><e:Data Name="CommandLine">x</e:Data></e:EventData></e:Event>`,
+	`<Event><EventData><Data Name="A">a&amp;b&lt;c&gt;d&quot;e&apos;f&#65;&#x42;&#x1F600;&#xD800;</Data></EventData></Event>`,
+	`<Event><EventData><Data Name="A"><![CDATA[<not a tag> &amp;]]> and text</Data><Data Name="B">x<!-- hidden -->y<?pi z?>w</Data></EventData></Event>`,
+	"<Event><EventData><Data Name=\"A\">line1\r\nline2\rline3&#13;&#10;<![CDATA[c\r\nd]]></Data></EventData></Event>",
+	"<Event><System><Computer a=\"x\r\ny&#9;z\">h</Computer></System></Event>",
+	`<Event><EventData><Data>one</Data><Data Name="">two</Data><Data>three</Data><Binary>00</Binary><Other Name="X">no</Other></EventData></Event>`,
+	`<Event><EventData><Data Name="N">a<b>nested</b>c</Data><Data Name="N">second</Data><Data Name="Process Name">p</Data><Data Name="1x">q</Data></EventData></Event>`,
+	`<Event><System><Security UserID="S-1"><Inner>t</Inner></Security><Level>4</Level><Level>5</Level></System></Event>`,
+	`<Event><UserData><A><B>b</B>text<C><D>d</D></C><E/><F>f</F></A><G>g</G></UserData></Event>`,
+	`<Event><UserData>top<A>a<!-- c -->b</A></UserData><RenderingInfo Culture="en"><Message>m<b>1</b></Message><Level>Info</Level></RenderingInfo></Event>`,
+	`<Event><Other><System><EventID>9</EventID></System></Other><System><EventID>1</EventID></System><System><EventID>2</EventID><Channel>c</Channel></System></Event>`,
+	`<Event><EventData><Data Name="Channel">d</Data><Data Name="EventCode">99</Data></EventData><System><Channel>Sec</Channel><TimeCreated SystemTime="2020-01-01T00:00:00.123456789Z"/></System></Event>`,
+	"\ufeff<Event ><System ><EventID >3</EventID ></System ></Event >  \n<!-- after --><?pi?>\n",
+	`<Event><!DOCTYPE inner [<!ELEMENT x ANY> "q>" <!-- > -->]><System><EventID>5</EventID></System></Event>`,
+	`<Event><System><EventID a='1'b="2">5</EventID></System></Event>`,
+	`<Event><System><EventID :a="1" a:="2" xmlns:="3">5</EventID></System></Event>`,
+	`<:Event/>`,
+	`<Event/>`,
+	`<Event></Event>`,
+	`<Event><EventData><Data Name='a&amp;b'>v</Data><Data Name="x" Name="y">dup</Data></EventData></Event>`,
+	"<Event><EventData><Data Name=\"\u00e9t\u00e9\">accent</Data><Data Name=\"CommandLine\">\u00e9\u4e2d</Data></EventData></Event>",
+	// Rejected by both.
+	`<Event><System></Event>`,
+	`<Event><System><EventID>1</EventID>`,
+	`<Event><Data Name=a>1</Data></Event>`,
+	`<Event><Data Name>1</Data></Event>`,
+	`<Event>&nbsp;</Event>`,
+	`<Event>&#;</Event>`,
+	`<Event>&#x110000;</Event>`,
+	`<Events><Event/></Events>`,
+	`<Event/><Event/>`,
+	`text<Event/>`,
+	`<Event/>text`,
+	`<!DOCTYPE x><Event/>`,
+	`<Event><!-- open`,
+	`<Event><![CDATA[ open`,
+	`<Event><? open`,
+	`<Event></>`,
+	`<Event></Event`,
+	`<Event a="1"/ >`,
+	`<Event><System><TimeCreated SystemTime="yesterday"/></System></Event>`,
+	``,
+	`<`,
+}
+
+// TestScannerMatchesReference checks ParseXML's scanner against the
+// encoding/xml reading it replaced, on every fixture event in both quoting
+// styles and on the cases above: where both accept an event they give the
+// same fields, and the scanner accepts every event the reference accepts.
+func TestScannerMatchesReference(t *testing.T) {
+	inputs := differentialCases
+	for name := range fixtureEventCounts {
+		if !strings.HasSuffix(name, ".xml.log") {
+			continue
+		}
+		for _, line := range fixtureLines(t, name) {
+			inputs = append(inputs, string(line), string(splunkRaw(t, line)))
+		}
+	}
+	accepted := 0
+	for _, input := range inputs {
+		if compareWithReference(t, []byte(input)) {
+			accepted++
+		}
+	}
+	if accepted < len(inputs)/2 {
+		t.Errorf("only %d of %d inputs accepted by both: the comparison proves little", accepted, len(inputs))
+	}
+}
+
+// compareWithReference fails t when the scanner and the reference disagree
+// on input, and reports whether both accepted it.
+func compareWithReference(t *testing.T, input []byte) bool {
+	t.Helper()
+	got, err := ParseXML(input)
+	want, refErr := referenceParseXML(input)
+	switch {
+	case refErr == nil && err != nil:
+		t.Errorf("ParseXML(%q) = %v; encoding/xml accepts it", clip(string(input)), err)
+	case refErr == nil:
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("ParseXML(%q) differs from encoding/xml (-reference +scanner):\n%s", clip(string(input)), diff)
+		}
+		return true
+	case err != nil && !strings.HasPrefix(err.Error(), "winevent: XML: "):
+		t.Errorf("ParseXML(%q) error %q does not say where it comes from", clip(string(input)), err)
+	case err == nil:
+		checkInvariants(t, got)
+	}
+	return false
+}
+
+// FuzzScannerMatchesReference runs the comparison on generated events; the
+// seeds are the differential cases and the fixtures' first lines.
+func FuzzScannerMatchesReference(f *testing.F) {
+	for _, c := range differentialCases {
+		f.Add([]byte(c))
+	}
+	for name := range fixtureEventCounts {
+		if strings.HasSuffix(name, ".xml.log") {
+			f.Add(fixtureLines(f, name)[0])
+		}
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		compareWithReference(t, input)
+	})
+}
+
+// BenchmarkParseXMLReference is encoding/xml on the event of
+// BenchmarkParseXML, for the ratio; BenchmarkCopyEvent is the cost of
+// copying the event's bytes once, the floor of any reading of them.
+func BenchmarkParseXMLReference(b *testing.B) {
+	line := fixtureLines(b, "evtx-to-mitre-attack/security4688_bitsadmin_transfer.xml.log")[0]
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if _, err := referenceParseXML(line); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCopyEvent(b *testing.B) {
+	line := fixtureLines(b, "evtx-to-mitre-attack/security4688_bitsadmin_transfer.xml.log")[0]
+	b.SetBytes(int64(len(line)))
+	dst := make([]byte, len(line))
+	for b.Loop() {
+		copy(dst, line)
+	}
+}
