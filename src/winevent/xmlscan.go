@@ -2,7 +2,6 @@ package winevent
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"unicode/utf8"
 )
@@ -81,7 +80,13 @@ func (s *xmlScanner) openName(i int) []byte {
 	return s.src[s.open[i].start:s.open[i].end]
 }
 
-var errTagEOF = errors.New("input ends inside a tag")
+// A truncatedError is input that ends inside a piece of markup: more of
+// the stream would complete it (XMLEventReader reads on).
+type truncatedError string
+
+func (e truncatedError) Error() string { return "input ends inside " + string(e) }
+
+const errTagEOF = truncatedError("a tag")
 
 // next reads the next token. Start tags push their name on s.open and end
 // tags pop it, after checking that it matches.
@@ -113,7 +118,7 @@ func (s *xmlScanner) next() (int, error) {
 		case '?':
 			i := bytes.Index(src[pos+2:], []byte("?>"))
 			if i < 0 {
-				return 0, errors.New("input ends inside a processing instruction <?...?>")
+				return 0, truncatedError("a processing instruction <?...?>")
 			}
 			s.pos = pos + 2 + i + 2
 		case '!':
@@ -122,13 +127,13 @@ func (s *xmlScanner) next() (int, error) {
 			case bytes.HasPrefix(rest, []byte("<!--")):
 				i := bytes.Index(rest[4:], []byte("-->"))
 				if i < 0 {
-					return 0, errors.New("input ends inside a comment <!--...-->")
+					return 0, truncatedError("a comment <!--...-->")
 				}
 				s.pos = pos + 4 + i + 3
 			case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 				i := bytes.Index(rest[9:], []byte("]]>"))
 				if i < 0 {
-					return 0, errors.New("input ends inside a CDATA section")
+					return 0, truncatedError("a CDATA section")
 				}
 				s.raw, s.cdata, s.pos = span{pos + 9, pos + 9 + i}, true, pos+9+i+3
 				return tokenText, nil
@@ -241,6 +246,9 @@ func (s *xmlScanner) startTag() (int, error) {
 func (s *xmlScanner) endTag() (int, error) {
 	start := s.pos + 2
 	end := s.scanName(start)
+	if end == len(s.src) {
+		return 0, errTagEOF
+	}
 	if end == start {
 		return 0, fmt.Errorf("expected an element name after </ at byte %d", s.pos)
 	}
@@ -289,7 +297,7 @@ func (s *xmlScanner) skipDirective() error {
 			if bytes.HasPrefix(src[pos:], []byte("<!--")) {
 				i := bytes.Index(src[pos+4:], []byte("-->"))
 				if i < 0 {
-					return errors.New("input ends inside a comment <!--...-->")
+					return truncatedError("a comment <!--...-->")
 				}
 				pos += 4 + i + 2
 				continue
@@ -297,7 +305,7 @@ func (s *xmlScanner) skipDirective() error {
 			depth++
 		}
 	}
-	return errors.New("input ends inside a <!...> directive")
+	return truncatedError("a <!...> directive")
 }
 
 // appendText appends the last text token, decoded, to dst: entities and
