@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"time"
 )
 
@@ -33,15 +34,38 @@ type Env struct {
 	// ProgressEvery is how often the progress line may change; zero means
 	// twice a second.
 	ProgressEvery time.Duration
+	// Columns is the terminal's width for the table; zero means
+	// defaultColumns.
+	Columns int
 }
+
+// defaultColumns is the table's width when COLUMNS does not give one. The
+// terminal is not asked (that takes an ioctl per platform): shells export
+// COLUMNS, and 120 fits today's terminals.
+const defaultColumns = 120
 
 // OSEnv is the process's own standard streams.
 func OSEnv() Env {
+	columns, _ := strconv.Atoi(os.Getenv("COLUMNS"))
 	return Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		StdoutIsTerminal: isTerminal(os.Stdout), StderrIsTerminal: isTerminal(os.Stderr),
+		Columns: columns,
 	}
 }
+
+// StdinIsTerminal reports whether a person, not splunkd, is at the other
+// end of stdin.
+func StdinIsTerminal() bool { return isTerminal(os.Stdin) }
+
+// NoArgumentsHint is what bitsscore says when started with no arguments on
+// a terminal, where protocol mode would wait for bytes that never come.
+const NoArgumentsHint = `bitsscore is a Splunk search command: with no arguments it speaks Splunk's
+chunked protocol on stdin, which is why it is waiting for nothing here.
+
+To score exported events:   bitsscore score FILE
+For everything else:        bitsscore --help
+`
 
 func isTerminal(f *os.File) bool {
 	info, err := f.Stat()
@@ -54,14 +78,15 @@ Splunk runs it with no arguments: it then speaks the chunked search command
 protocol on stdin and stdout (| bitsscore in a search).
 
 Usage:
-  bitsscore score [--mode spl|hardened] [--format table|csv|json] [--alerts-only] [FILE ...]
+  bitsscore score [--mode spl|hardened] [--format table|csv|json] [--alerts-only] [--summary] [--quiet] [FILE ...]
   bitsscore replay [--events FILE] [--chunk-size N] [--arg NAME=VALUE ...] [--trace] -- COMMAND [ARGS ...]
   bitsscore version
   bitsscore help [COMMAND]
 
 Commands:
-  score    score exported events (CSV with a header row, JSON lines, or Windows
-           event XML one event per line); exit status 1 when any event alerts
+  score    score exported events (CSV, JSON or Windows event XML in any of the
+           shapes Splunk, evtx_dump, wevtutil and PowerShell write; gzip and
+           UTF-16 too); exit status 1 when any event alerts
   replay   drive any chunked command the way splunkd does and check every reply
   version  print the version
 `
@@ -139,6 +164,25 @@ func parseFlags(fs *flag.FlagSet, args []string, env Env) (status int, done bool
 	}
 	fs.Usage() // after flag's own line saying what was wrong, on stderr
 	return ExitUsage, true
+}
+
+// parseInterleaved parses options that may come before, between or after
+// the file names (flag stops at the first name); "--" ends the options.
+func parseInterleaved(fs *flag.FlagSet, args []string, env Env) (files []string, status int, done bool) {
+	for {
+		if status, done := parseFlags(fs, args, env); done {
+			return nil, status, true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return files, 0, false
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(files, rest...), 0, false
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
 }
 
 // newFlagSet returns a flag set that reports to env and prints a usage line.

@@ -136,14 +136,15 @@ func TestScoreBadLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfter(string(good), "\n")
-	input := lines[0] + "<Event><System>truncated\n" + "not an event at all\n" + strings.Join(lines[1:], "")
+	input := lines[0] + "<Event><System>cut</Event>\n" + strings.Join(lines[1:2], "") + "not an event at all\n" + strings.Join(lines[2:], "")
 	path := filepath.Join(t.TempDir(), "mixed.xml")
 	os.WriteFile(path, []byte(input), 0o644)
 	r := run(t, "", "score", "--format", "json", "--mode", "hardened", path)
 	if r.status != 2 {
 		t.Errorf("status %d, want 2 (bad events, no alert)", r.status)
 	}
-	for _, want := range []string{path + ":2: winevent:", path + ":3: winevent:", "6 events scored, 0 alert, 2 could not be read"} {
+	for _, want := range []string{path + ":2: element <System> closed by </Event>", path + `:4: text "not an event at all" outside any <Event>`,
+		path + ": 6 events scored, 0 alert, 2 could not be read"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -169,7 +170,7 @@ func TestScoreCSVStdin(t *testing.T) {
 	if got := fmt.Sprint(objs[1]["CommandLine"]); got != "[a Get-Date]" {
 		t.Errorf("multivalue CommandLine = %s", got)
 	}
-	if objs[1]["IsPowerShell"] != "1" || objs[1]["alert"] != false {
+	if objs[1]["IsPowerShell"] != 1.0 || objs[1]["alert"] != false {
 		t.Errorf("event 2 = %v", objs[1])
 	}
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -15,7 +17,7 @@ import (
 // An inputEvent is one event read from a file, with where it came from.
 type inputEvent struct {
 	source string // file name, "-" for stdin
-	line   int    // 1-based line where the event starts
+	line   int    // 1-based line where the event starts (JSON: the event's number)
 	fields map[string][]string
 	names  []string // field names in first-seen order
 }
@@ -37,19 +39,25 @@ type inputError struct {
 
 func (e *inputError) Error() string { return fmt.Sprintf("%s:%d: %v", e.source, e.line, e.err) }
 
-// maxLine bounds one event line (an XML event with a long script block is
-// large, but not this large).
-const maxLine = 64 << 20
+// maxEvent bounds one event (an XML event, a CSV record, a JSON value):
+// far above any real event, and a bound on what one hostile event costs.
+const maxEvent = winevent.MaxEventSize
+
+var errTooLarge = fmt.Errorf("event larger than %d MiB: skipped", maxEvent>>20)
 
 // readEvents reads every event of one input, calling emit for each and
 // bad for each event that cannot be read; the rest of the input is still
-// read. It returns an error only when the input itself fails.
+// read. It returns an error only when the input itself cannot be read.
 //
-// The format is sniffed from the first non-blank byte: '<' is Windows event
-// XML, one event per line; '{' is JSON lines; anything else is CSV with a
-// header row (Splunk's export, with optional __mv_ columns).
+// The encoding is told from the first bytes (decodeInput), the shape from
+// the first byte that is not white space: '<' is Windows event XML in any
+// layout, '{' or '[' JSON (lines, an array, pretty-printed, Splunk REST
+// exports), anything else CSV with a header row.
 func readEvents(source string, r io.Reader, emit func(*inputEvent), bad func(*inputError)) error {
-	br := bufio.NewReaderSize(r, 1<<20)
+	br, err := decodeInput(r)
+	if err != nil {
+		return err
+	}
 	first, err := firstByte(br)
 	if err == io.EOF {
 		return nil
@@ -58,8 +66,10 @@ func readEvents(source string, r io.Reader, emit func(*inputEvent), bad func(*in
 		return err
 	}
 	switch first {
-	case '<', '{':
-		return readLines(source, br, emit, bad)
+	case '<':
+		return readXML(source, br, emit, bad)
+	case '{', '[':
+		return readJSON(source, br, emit, bad)
 	}
 	return readCSV(source, br, emit, bad)
 }
@@ -68,109 +78,189 @@ func firstByte(br *bufio.Reader) (byte, error) {
 	for n := 1; ; n++ {
 		b, err := br.Peek(n)
 		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return 0, errors.New("no text in the first 64 KiB: only white space")
+			}
 			return 0, err
 		}
-		c := b[n-1]
-		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xEF || c == 0xBB || c == 0xBF {
-			continue // white space, or a UTF-8 byte order mark
+		switch c := b[n-1]; c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return c, nil
 		}
-		return c, nil
 	}
 }
 
-func readLines(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*inputError)) error {
-	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
+func readXML(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*inputError)) error {
+	x := winevent.NewXMLEventReader(br)
+	for {
+		raw, line, err := x.Next()
+		var eventErr *winevent.EventError
+		switch {
+		case err == io.EOF:
+			return nil
+		case errors.As(err, &eventErr):
+			bad(&inputError{source: source, line: eventErr.Line, err: eventErr.Err})
 			continue
+		case err != nil:
+			return fmt.Errorf("%s:%d: %w", source, line, err)
 		}
-		ev, err := winevent.Parse(text)
+		ev, err := winevent.ParseXML(raw)
 		if err != nil {
 			bad(&inputError{source: source, line: line, err: err})
 			continue
 		}
 		emit(&inputEvent{source: source, line: line, fields: ev.Fields, names: ev.Names})
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s:%d: %v", source, line+1, err)
+}
+
+// withRaw reads a row's _raw as raw=t does: when it holds Windows event
+// XML, the fields extracted from it win and the row's other columns fill
+// in the names the XML lacks (an export of raw events carries only _time,
+// host, source, sourcetype and _raw). A row without XML in _raw keeps its
+// columns.
+func withRaw(ev *inputEvent) error {
+	raw := ev.get("_raw")
+	if !strings.HasPrefix(strings.TrimLeft(raw, " \t\r\n\ufeff"), "<") {
+		return nil
 	}
+	parsed, err := winevent.ParseXML([]byte(raw))
+	if err != nil {
+		return fmt.Errorf("_raw: %w", err)
+	}
+	for _, name := range ev.names {
+		if _, ok := parsed.Fields[name]; !ok && name != "_raw" {
+			parsed.Fields[name] = ev.fields[name]
+			parsed.Names = append(parsed.Names, name)
+		}
+	}
+	ev.fields, ev.names = parsed.Fields, parsed.Names
 	return nil
 }
 
-// readCSV reads a CSV export. A bad record is reported and skipped; the
-// reader resumes at the next line that parses.
-func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*inputError)) error {
-	data, err := io.ReadAll(br)
-	if err != nil {
-		return err
+// A cappedReader fails a read that would take the bytes read since the
+// last reset past a limit, so that one CSV record or JSON value cannot
+// take unbounded memory; it counts lines as they pass.
+type cappedReader struct {
+	r       io.Reader
+	limit   int
+	left    int
+	newline int // newlines read so far
+}
+
+func newCappedReader(r io.Reader, limit int) *cappedReader {
+	return &cappedReader{r: r, limit: limit, left: limit}
+}
+
+func (c *cappedReader) reset() { c.left = c.limit }
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errTooLarge
 	}
-	r := splcsv.NewReader(data)
-	if _, err := r.ReadHeader(); err != nil {
-		bad(&inputError{source: source, line: 1, err: fmt.Errorf("header: %v", err)})
-		return nil
-	}
-	header := slices.Clone(r.Header())
-	line := 2
+	n, err := c.r.Read(p[:min(len(p), c.left)])
+	c.left -= n
+	c.newline += bytes.Count(p[:n], []byte{'\n'})
+	return n, err
+}
+
+// skipLine discards the rest of the current line, past the cap.
+func (c *cappedReader) skipLine() error {
+	var b [4096]byte
 	for {
-		start := r.Offset()
-		fields, err := r.Next()
-		if err != nil {
-			bad(&inputError{source: source, line: line, err: err})
-			// Skip the bad line and go on with the next one.
-			rest := data[start:]
-			nl := bytes.IndexByte(rest, '\n')
-			if nl < 0 {
-				return nil
-			}
-			line++
-			r.ResetRecords(rest[nl+1:], header)
-			data = rest[nl+1:]
-			continue
-		}
-		if fields == nil {
+		n, err := c.r.Read(b[:])
+		if i := bytes.IndexByte(b[:n], '\n'); i >= 0 {
+			c.newline++
+			// The bytes after the newline belong to the next records:
+			// hand them back through a MultiReader.
+			c.r = io.MultiReader(bytes.NewReader(slices.Clone(b[i+1:n])), c.r)
+			c.reset()
 			return nil
 		}
-		ev := &inputEvent{source: source, line: line, fields: map[string][]string{}}
-		var scratch []byte
-		for c, f := range fields {
-			name := header[c]
-			if strings.HasPrefix(name, splcsv.MultivaluePrefix) {
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readCSV streams a CSV export with a header row (Splunk's, with optional
+// __mv_ companion columns). A bad record is reported and skipped.
+func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*inputError)) error {
+	capped := newCappedReader(br, maxEvent)
+	lineBase := 0 // lines before the current csv.Reader's first
+	newReader := func() *csv.Reader {
+		r := csv.NewReader(capped)
+		r.FieldsPerRecord = -1
+		r.ReuseRecord = true
+		return r
+	}
+	r := newReader()
+	header, err := r.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil
+		}
+		return fmt.Errorf("%s:1: header: %w", source, err)
+	}
+	header = slices.Clone(header)
+	mvColumn := make([]int, len(header)) // column of each field's __mv_ companion, or -1
+	for c, name := range header {
+		mvColumn[c] = slices.Index(header, splcsv.MultivaluePrefix+name)
+	}
+	nextLine := 2 // where the next record starts, for a record too large to be read
+	for {
+		capped.reset()
+		record, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if errors.Is(err, errTooLarge) {
+			bad(&inputError{source: source, line: nextLine, err: errTooLarge})
+			if err := capped.skipLine(); err != nil {
+				return nil // the oversized record was the last
+			}
+			lineBase = capped.newline
+			r = newReader()
+			continue
+		}
+		var parseErr *csv.ParseError
+		if errors.As(err, &parseErr) {
+			bad(&inputError{source: source, line: parseErr.StartLine + lineBase, err: parseErr.Err})
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		line += lineBase
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", source, line, err)
+		}
+		nextLine = line + 1
+		ev := &inputEvent{source: source, line: line, fields: make(map[string][]string, len(record))}
+		for c, cell := range record {
+			if c >= len(header) || strings.HasPrefix(header[c], splcsv.MultivaluePrefix) {
 				continue
 			}
+			name := header[c]
 			var values []string
-			if m := indexOf(header, splcsv.MultivaluePrefix+name); m >= 0 && !fields[m].IsEmpty() {
-				mv, _ := fields[m].Value(nil)
-				vals, _, err := splcsv.DecodeMultivalue(mv, nil, nil)
+			if m := mvColumn[c]; m >= 0 && m < len(record) && record[m] != "" {
+				vals, _, err := splcsv.DecodeMultivalue([]byte(record[m]), nil, nil)
 				if err != nil {
-					bad(&inputError{source: source, line: line, err: fmt.Errorf("field %s: %v", name, err)})
+					bad(&inputError{source: source, line: line, err: fmt.Errorf("field %s: %w", name, err)})
 				}
 				for _, v := range vals {
 					values = append(values, string(v))
 				}
-			} else if !f.IsEmpty() {
-				var v []byte
-				v, scratch = f.Value(scratch[:0])
-				values = []string{string(v)}
+			} else if cell != "" {
+				values = []string{cell}
 			}
 			if len(values) > 0 {
 				ev.fields[name] = values
 				ev.names = append(ev.names, name)
 			}
 		}
-		emit(ev)
-		line += 1 + bytes.Count(r.Record(), []byte{'\n'})
-	}
-}
-
-func indexOf(names []string, name string) int {
-	for i, n := range names {
-		if n == name {
-			return i
+		if err := withRaw(ev); err != nil {
+			bad(&inputError{source: source, line: line, err: err})
+			continue
 		}
+		emit(ev)
 	}
-	return -1
 }

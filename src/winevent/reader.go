@@ -196,6 +196,12 @@ func (x *XMLEventReader) event() ([]byte, int, error) {
 			x.s.src = x.buf[x.off:x.end]
 		case err != nil:
 			return nil, line, x.resync(line, err)
+		case kind == tokenStart && len(x.s.open) > 1 && string(localName(x.s.nameBytes())) == "Event":
+			// Events do not nest: this one was cut off (a truncated line),
+			// and the next starts here.
+			open := clip(string(localName(x.s.openName(len(x.s.open) - 2))))
+			x.s.open = x.s.open[:1]
+			return nil, line, x.resync(line, fmt.Errorf("<%s> not closed before the next <Event>", open))
 		}
 	}
 }

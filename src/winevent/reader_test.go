@@ -50,14 +50,14 @@ func TestXMLEventReaderShapes(t *testing.T) {
 		input string
 		want  []readResult
 	}{
-		"lines":   {a + "\n" + a + "\r\n", []readResult{{1, a, ""}, {2, a, ""}}},
+		"lines":    {a + "\n" + a + "\r\n", []readResult{{1, a, ""}, {2, a, ""}}},
 		"one line": {a + a, []readResult{{1, a, ""}, {1, a, ""}}},
 		"wrapper": {"<?xml version=\"1.1\" encoding=\"utf-8\" standalone=\"yes\" ?>\n<Events a='>'>\n" + a + "\n<!-- c -->" + b + "\n</Events>\n",
 			[]readResult{{3, a, ""}, {4, b, ""}}},
-		"prefixed": {`<e:Events xmlns:e="u"><e:Event><e:System/></e:Event></e:Events>`, []readResult{{1, `<e:Event><e:System/></e:Event>`, ""}}},
-		"junk": {"junk\n" + a + "\n", []readResult{{1, "", `line 1: text "junk" outside any <Event>`}, {2, a, ""}}},
+		"prefixed":         {`<e:Events xmlns:e="u"><e:Event><e:System/></e:Event></e:Events>`, []readResult{{1, `<e:Event><e:System/></e:Event>`, ""}}},
+		"junk":             {"junk\n" + a + "\n", []readResult{{1, "", `line 1: text "junk" outside any <Event>`}, {2, a, ""}}},
 		"broken then good": {"<Event><System></Event>\n<EventData>" + a, []readResult{{1, "", "line 1: element <System> closed by </Event>"}, {2, a, ""}}},
-		"truncated":       {a + "\n<Event><System>", []readResult{{1, a, ""}, {2, "", "line 2: input ends inside <System>"}}},
+		"truncated":        {a + "\n<Event><System>", []readResult{{1, a, ""}, {2, "", "line 2: input ends inside <System>"}}},
 		"deep": {strings.Repeat("<Event>"+strings.Repeat("<a>", 300)+"\n", 2) + a,
 			[]readResult{{1, "", "line 1: elements nested more than 256 deep"}, {2, "", "line 2: elements nested more than 256 deep"}, {3, a, ""}}},
 	} {

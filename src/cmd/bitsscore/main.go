@@ -20,6 +20,12 @@ func main() {
 	if len(os.Args) > 1 {
 		os.Exit(cli.Main(os.Args[1:], cli.OSEnv()))
 	}
+	if cli.StdinIsTerminal() {
+		// splunkd always connects a pipe: a terminal means a person, who
+		// would otherwise see a command waiting for protocol bytes.
+		os.Stderr.WriteString(cli.NoArgumentsHint)
+		os.Exit(cli.ExitUsage)
+	}
 	// Without this a write to a closed stdout kills the process with
 	// SIGPIPE; with it the write fails and the session ends with a status.
 	signal.Ignore(syscall.SIGPIPE)
