@@ -41,9 +41,10 @@ func (e *inputError) Error() string { return fmt.Sprintf("%s:%d: %v", e.source, 
 
 // maxEvent bounds one event (an XML event, a CSV record, a JSON value):
 // far above any real event, and a bound on what one hostile event costs.
-const maxEvent = winevent.MaxEventSize
+// A variable so that tests can lower it for CSV and JSON.
+var maxEvent = winevent.MaxEventSize
 
-var errTooLarge = fmt.Errorf("event larger than %d MiB: skipped", maxEvent>>20)
+var errTooLarge = fmt.Errorf("event larger than %d MiB: skipped", winevent.MaxEventSize>>20)
 
 // readEvents reads every event of one input, calling emit for each and
 // bad for each event that cannot be read; the rest of the input is still
@@ -145,17 +146,19 @@ type cappedReader struct {
 	r       io.Reader
 	limit   int
 	left    int
-	newline int // newlines read so far
+	newline int  // newlines read so far
+	over    bool // a read failed at the cap since the last reset
 }
 
 func newCappedReader(r io.Reader, limit int) *cappedReader {
 	return &cappedReader{r: r, limit: limit, left: limit}
 }
 
-func (c *cappedReader) reset() { c.left = c.limit }
+func (c *cappedReader) reset() { c.left, c.over = c.limit, false }
 
 func (c *cappedReader) Read(p []byte) (int, error) {
 	if c.left <= 0 {
+		c.over = true
 		return 0, errTooLarge
 	}
 	n, err := c.r.Read(p[:min(len(p), c.left)])
@@ -214,7 +217,9 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 		if err == io.EOF {
 			return nil
 		}
-		if errors.Is(err, errTooLarge) {
+		// encoding/csv may return a record cut at the failed read: the
+		// flag, not only the error, says the cap was hit.
+		if errors.Is(err, errTooLarge) || capped.over {
 			bad(&inputError{source: source, line: nextLine, err: errTooLarge})
 			if err := capped.skipLine(); err != nil {
 				return nil // the oversized record was the last

