@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,7 +104,7 @@ Options:
 		*alertsOnly = false // every event joins its job; the jobs are filtered
 	}
 
-	s := &scorer{det: det, in: make([]detect.Values, len(det.Inputs())), out: make([]detect.Values, len(det.Outputs())), mode: *mode}
+	s := newScorer(det, *mode)
 	run := &scoreRun{env: env, s: s, out: out, alertsOnly: *alertsOnly, quiet: *quiet, progress: newProgress(env)}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -204,6 +205,20 @@ type scorer struct {
 	det     detect.Detector
 	mode    string
 	in, out []detect.Values
+	scratch []byte
+	ends    []int
+	// Positions in det.Outputs() of the fields the alert test reads.
+	riskScore, suspicionScore, isBitsAdmin, isPowerShell int
+}
+
+func newScorer(det detect.Detector, mode string) *scorer {
+	outputs := det.Outputs()
+	return &scorer{
+		det: det, mode: mode,
+		in: make([]detect.Values, len(det.Inputs())), out: make([]detect.Values, len(outputs)),
+		riskScore: slices.Index(outputs, "RiskScore"), suspicionScore: slices.Index(outputs, "SuspicionScore"),
+		isBitsAdmin: slices.Index(outputs, "IsBitsAdmin"), isPowerShell: slices.Index(outputs, "IsPowerShell"),
+	}
 }
 
 type scoreResult struct {
@@ -214,35 +229,66 @@ type scoreResult struct {
 
 func (s *scorer) score(ev *inputEvent) scoreResult {
 	var res scoreResult
-	for i, name := range s.det.Inputs() {
-		s.in[i] = s.in[i][:0]
+	// The inputs are copied into one buffer, sliced after it stops growing.
+	s.scratch = s.scratch[:0]
+	s.ends = s.ends[:0]
+	for _, name := range s.det.Inputs() {
 		for _, v := range ev.fields[name] {
 			if v != "" {
-				s.in[i] = append(s.in[i], []byte(v))
+				s.scratch = append(s.scratch, v...)
+				s.ends = append(s.ends, len(s.scratch))
 				res.readsFields = true
 			}
 		}
+		s.ends = append(s.ends, -1) // the end of this input's values
+	}
+	start, k := 0, 0
+	for i := range s.det.Inputs() {
+		s.in[i] = s.in[i][:0]
+		for ; s.ends[k] >= 0; k++ {
+			s.in[i] = append(s.in[i], s.scratch[start:s.ends[k]])
+			start = s.ends[k]
+		}
+		k++
 	}
 	for k := range s.out {
 		s.out[k] = nil
 	}
 	s.det.Score(s.in, s.out)
-	res.outputs = make([][]string, len(s.out))
-	value := map[string]string{}
-	for k, vals := range s.out {
+	// The outputs become strings together: one string and one array for
+	// all of them rather than one allocation per value.
+	s.scratch = s.scratch[:0]
+	n := 0
+	for _, vals := range s.out {
 		for _, v := range vals {
-			res.outputs[k] = append(res.outputs[k], string(v))
-		}
-		if len(vals) > 0 {
-			value[s.det.Outputs()[k]] = string(vals[0])
+			s.scratch = append(s.scratch, v...)
+			n++
 		}
 	}
+	text, values := string(s.scratch), make([]string, n)
+	res.outputs = make([][]string, len(s.out))
+	start, n = 0, 0
+	for k, vals := range s.out {
+		first := n
+		for _, v := range vals {
+			values[n] = text[start : start+len(v)]
+			start += len(v)
+			n++
+		}
+		res.outputs[k] = values[first:n:n]
+	}
+	first := func(k int) string {
+		if k >= 0 && len(res.outputs[k]) > 0 {
+			return res.outputs[k][0]
+		}
+		return ""
+	}
 	if s.mode == command.ModeHardened {
-		risk, _ := strconv.Atoi(value["RiskScore"])
+		risk, _ := strconv.Atoi(first(s.riskScore))
 		res.alert = risk >= alertThreshold
 	} else {
-		spl, _ := strconv.Atoi(value["SuspicionScore"])
-		res.alert = (value["IsBitsAdmin"] == "1" || value["IsPowerShell"] == "1") && spl >= 1
+		spl, _ := strconv.Atoi(first(s.suspicionScore))
+		res.alert = (first(s.isBitsAdmin) == "1" || first(s.isPowerShell) == "1") && spl >= 1
 	}
 	return res
 }

@@ -80,6 +80,15 @@ const linearSearchLimit = 48
 
 func newBuilder() *builder { return &builder{} }
 
+// reset empties the builder for the next event, keeping its buffers. The
+// single-value array is not reused: the last Event holds slices of it.
+func (b *builder) reset() {
+	clear(b.names)
+	clear(b.values)
+	b.names, b.values, b.index = b.names[:0], b.values[:0], nil
+	b.arena, b.pending, b.single = b.arena[:0], b.pending[:0], nil
+}
+
 // find returns the position of name, or -1.
 func (b *builder) find(name string) int {
 	if b.index != nil {
@@ -99,7 +108,7 @@ func (b *builder) find(name string) int {
 // insertOne appends a new field with one value.
 func (b *builder) insertOne(name, value string) {
 	if len(b.single) == cap(b.single) {
-		b.single = make([]string, 0, max(32, 2*cap(b.single)))
+		b.single = make([]string, 0, max(48, 2*cap(b.single)))
 	}
 	b.single = append(b.single, value)
 	n := len(b.single)

@@ -2,7 +2,6 @@ package winevent
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -148,8 +147,7 @@ func (x *XMLEventReader) outsideMarkup() (isEvent bool, skip int, err error) {
 		// A wrapper's start tag: its attribute values may hold '>'.
 		x.s.reset(rest)
 		if _, err := x.s.startTag(); err != nil {
-			var truncated truncatedError
-			if errors.As(err, &truncated) {
+			if isTruncated(err) {
 				return false, -1, nil
 			}
 			x.consume(x.off + 1)
@@ -170,7 +168,6 @@ func (x *XMLEventReader) event() ([]byte, int, error) {
 	for {
 		before := x.s.pos
 		kind, err := x.s.next()
-		var truncated truncatedError
 		switch {
 		case err == nil && kind == tokenEnd && len(x.s.open) == 0:
 			event := x.buf[x.off : x.off+x.s.pos]
@@ -179,7 +176,7 @@ func (x *XMLEventReader) event() ([]byte, int, error) {
 				return nil, line, &EventError{Line: line, Err: ErrEventTooLarge}
 			}
 			return event, line, nil
-		case err == nil && kind == tokenEOF || errors.As(err, &truncated):
+		case err == nil && kind == tokenEOF || isTruncated(err):
 			x.s.pos = before
 			if x.end-x.off >= x.maxEvent {
 				return nil, line, x.resync(line, ErrEventTooLarge)
@@ -301,4 +298,12 @@ func (x *XMLEventReader) endErr() error {
 		return x.err
 	}
 	return io.EOF
+}
+
+// isTruncated reports whether the scanner stopped for want of input. The
+// scanner returns truncatedError unwrapped; a type assertion, unlike
+// errors.As with its pointer target, costs no allocation per token.
+func isTruncated(err error) bool {
+	_, ok := err.(truncatedError)
+	return ok
 }

@@ -19,7 +19,9 @@ func ParseXML(line []byte) (Event, error) {
 	// System and EventData go to separate builders because Splunk runs the
 	// System transforms first: on a name clash System wins wherever the
 	// blocks sit in the document.
-	system, data := newBuilder(), newBuilder()
+	system, data := &s.system, &s.data
+	system.reset()
+	data.reset()
 	err := s.scanEvent(bytes.TrimPrefix(line, utf8BOM), system, data)
 	s.release()
 	system.settle()

@@ -50,6 +50,9 @@ type xmlScanner struct {
 	selfClosed bool
 	text       []byte // decoded text being gathered
 	value      []byte // a decoded attribute value
+	// system and data are ParseXML's builders, kept with the scanner so
+	// that their buffers are reused from event to event.
+	system, data builder
 }
 
 func (s *xmlScanner) reset(src []byte) {
@@ -68,6 +71,9 @@ func (s *xmlScanner) release() {
 	}
 	if cap(s.value) > keep {
 		s.value = nil
+	}
+	if cap(s.system.arena) > keep || cap(s.data.arena) > keep {
+		s.system, s.data = builder{}, builder{}
 	}
 }
 
