@@ -141,3 +141,42 @@ func TestScoreClosesEachFile(t *testing.T) {
 		t.Errorf("status %d, stderr %q", status, stderr)
 	}
 }
+
+// The table fits the width it is given and shows the user, parent and
+// BITS client; --summary counts per host and indicator instead.
+func TestScoreTableAndSummary(t *testing.T) {
+	var files []string
+	for _, name := range xmlFixtures {
+		files = append(files, filepath.Join(realEvents, name))
+	}
+	for _, columns := range []int{100, 160} {
+		var out, errb bytes.Buffer
+		env := Env{Stdout: &out, Stderr: &errb, Columns: columns}
+		if status := Main(append([]string{"score", "--mode", "hardened", "--format", "table", "--quiet"}, files...), env); status != ExitAlert {
+			t.Fatalf("status %d: %s", status, errb.String())
+		}
+		lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+		if len(lines) != 25 || !strings.HasPrefix(lines[0], "ALERT  RISK  SOURCE") {
+			t.Fatalf("%d lines, header %q", len(lines), lines[0])
+		}
+		for _, l := range lines {
+			if n := len([]rune(l)); n > columns {
+				t.Errorf("COLUMNS=%d: a line of %d runes: %q", columns, n, l)
+			}
+		}
+		if columns == 160 {
+			for _, want := range []string{`OFFSEC\`, "client=bitsadmin.exe", "USER", "PARENT"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, out.String())
+				}
+			}
+		}
+	}
+	var out bytes.Buffer
+	Main(append([]string{"score", "--mode", "hardened", "--summary", "--quiet"}, files...), Env{Stdout: &out, Stderr: io.Discard})
+	for _, want := range []string{"HOST               EVENTS  ALERTS  TOP SCORE", "FS03.offsec.lan    17      3       100", "bits_cmdlet "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}

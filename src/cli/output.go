@@ -216,39 +216,56 @@ func (t *tableWriter) print(row []string) {
 			for _, w := range t.widths {
 				used += w + 2
 			}
-			width = max(t.columns-used, 10)
+			width = max(t.columns-used, 1)
 		}
 		cut[c] = clipRunes(v, width)
 	}
 	_, t.err = fmt.Fprintln(t.w, t.widths.Format(cut))
 }
 
-// fitColumns narrows the widest columns until the table, with at least 20
-// runes for its last column, fits the line; no column goes under 5.
+// tableMinWidths are the widths below which fitColumns does not narrow a
+// column (in tableHeader's order): the alert, score, time and event ID
+// stay whole; names and reasons keep enough to be recognised.
+var tableMinWidths = []int{5, 4, 8, 20, 8, 5, 6, 6, 6, 8}
+
+// tableLastMin is the least room the last column (the command line) gets.
+const tableLastMin = 30
+
+// fitColumns narrows the widest column still above its minimum, one rune
+// at a time, until the table fits the line with tableLastMin runes for
+// the last column; on a line too narrow for the minimums, every column is
+// narrowed further, to 3 runes and 10 for the last.
 func fitColumns(widths textfmt.Columns, n, line int) textfmt.Columns {
 	widths = slices.Clone(widths)
 	for len(widths) < n-1 {
 		widths = append(widths, 0)
 	}
-	total := func() int {
-		sum := 20
-		for _, w := range widths {
-			sum += w + 2
-		}
-		return sum
+	total := 0
+	for _, w := range widths {
+		total += w + 2
 	}
-	for total() > line {
-		widest := 0
-		for c, w := range widths {
-			if w > widths[widest] {
-				widest = c
+	narrow := func(last int, least func(c int) int) {
+		for total+last > line {
+			widest := -1
+			for c, w := range widths {
+				if w > least(c) && (widest < 0 || w > widths[widest]) {
+					widest = c
+				}
 			}
+			if widest < 0 {
+				return
+			}
+			widths[widest]--
+			total--
 		}
-		if widths[widest] <= 5 {
-			break
-		}
-		widths[widest]--
 	}
+	narrow(tableLastMin, func(c int) int {
+		if c < len(tableMinWidths) {
+			return tableMinWidths[c]
+		}
+		return 3
+	})
+	narrow(10, func(int) int { return 3 })
 	return widths
 }
 

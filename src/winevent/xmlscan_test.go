@@ -1,6 +1,8 @@
 package winevent
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,4 +143,64 @@ func BenchmarkCopyEvent(b *testing.B) {
 	for b.Loop() {
 		copy(dst, line)
 	}
+}
+
+// rawTInputs are the fields raw=t extracts for hardened mode (its
+// detector's inputs), the most raw=t ever reads from one event.
+var rawTInputs = []string{"EventCode", "CommandLine", "ProcessCommandLine", "Image", "OriginalFileName", "NewProcessName",
+	"ParentImage", "ParentProcessName", "ParentCommandLine", "User", "SubjectUserName", "processPath", "jobTitle", "jobOwner",
+	"url", "name", "RemoteName", "LocalName", "ScriptBlockText", "Payload", "Data"}
+
+// BenchmarkRawTExtraction is raw=t's work per event, as src/command does
+// it: ParseXML on _raw, then each input field looked up, over every real
+// XML event in turn. BenchmarkRawTCopy copies the same events' bytes once,
+// the least any reader of them costs; the ratio of the two is raw=t's
+// overhead per byte.
+func BenchmarkRawTExtraction(b *testing.B) {
+	events := allXMLFixtureEvents(b)
+	total := 0
+	for _, e := range events {
+		total += len(e)
+	}
+	b.SetBytes(int64(total / len(events)))
+	i, found := 0, 0
+	for b.Loop() {
+		ev, err := ParseXML(events[i%len(events)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, name := range rawTInputs {
+			found += len(ev.Fields[name])
+		}
+		i++
+	}
+	if found == 0 {
+		b.Fatal("no input field found")
+	}
+}
+
+func BenchmarkRawTCopy(b *testing.B) {
+	events := allXMLFixtureEvents(b)
+	total := 0
+	for _, e := range events {
+		total += len(e)
+	}
+	b.SetBytes(int64(total / len(events)))
+	dst := make([]byte, 0, 1<<20)
+	i := 0
+	for b.Loop() {
+		dst = append(dst[:0], events[i%len(events)]...)
+		i++
+	}
+}
+
+func allXMLFixtureEvents(b *testing.B) [][]byte {
+	var events [][]byte
+	for name := range fixtureEventCounts {
+		if strings.HasSuffix(name, ".xml.log") {
+			events = append(events, fixtureLines(b, name)...)
+		}
+	}
+	slices.SortFunc(events, bytes.Compare) // map order must not change the mix's order
+	return events
 }
