@@ -267,17 +267,11 @@ func (s *chunkScorer) valuesFromRaw(fields []splcsv.Field) bool {
 	}
 	var raw []byte
 	raw, s.scratch = fields[s.rawCol].Value(s.scratch)
-	ev, err := winevent.ParseXML(raw)
-	if err != nil {
-		return false
-	}
-	for i, name := range s.inputs {
-		s.in[i] = s.in[i][:0]
-		for _, v := range ev.Fields[name] {
-			s.in[i] = append(s.in[i], []byte(v))
-		}
-	}
-	return true
+	// The values are appended to scratch after raw, which they never
+	// overwrite; on an error the inputs are left to the columns.
+	var err error
+	s.scratch, err = winevent.ExtractXML(raw, s.inputs, s.in, s.scratch)
+	return err == nil
 }
 
 func (s *chunkScorer) valuesFromColumns(fields []splcsv.Field) error {

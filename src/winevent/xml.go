@@ -61,6 +61,25 @@ func finishXML(system, data *builder) (Event, error) {
 	}), nil
 }
 
+// A fieldSink receives the fields scanEvent finds: a builder, or an
+// extractor that keeps only the fields it was asked for.
+type fieldSink interface {
+	// firstRaw stores value under the field named name after Splunk's
+	// CLEAN_KEYS, unless the field has a value already.
+	firstRaw(name, value []byte)
+	// addData adds value to the multivalue field Data.
+	addData(value []byte)
+	// wants reports whether a field of this name would be kept, so that
+	// the text of the others need not be decoded.
+	wants(name []byte) bool
+}
+
+func (b *builder) firstRaw(name, value []byte) { b.firstBytes(cleanKeyBytes(name), value) }
+
+func (b *builder) addData(value []byte) { b.addBytes("Data", value) }
+
+func (b *builder) wants([]byte) bool { return true }
+
 // The sections of <Event> whose content becomes fields.
 const (
 	sectionOther = iota
@@ -89,7 +108,7 @@ func sectionOf(local []byte) int {
 // into data. The rules are those of the package documentation; the element
 // depth tells where each token belongs (1 = inside <Event>, 2 = inside a
 // section, 3 = inside a section's child), so no recursion is needed.
-func (s *xmlScanner) scanEvent(src []byte, system, data *builder) error {
+func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 	s.reset(src)
 	if err := s.prolog(); err != nil {
 		return err
@@ -105,6 +124,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data *builder) error {
 		dataName    []byte
 		dataNamed   bool
 		isMessage   bool
+		wanted      bool // the sink keeps the field being gathered: decode it
 	)
 	for {
 		kind, err := s.next()
@@ -127,7 +147,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data *builder) error {
 					if err := s.systemAttributes(system); err != nil {
 						return err
 					}
-					collecting, hasChildren = true, false
+					collecting, hasChildren, wanted = true, false, system.wants(local)
 				case sectionEventData:
 					collecting = string(local) == "Data"
 					if collecting {
@@ -135,21 +155,34 @@ func (s *xmlScanner) scanEvent(src []byte, system, data *builder) error {
 						if err != nil {
 							return err
 						}
+						if dataNamed && len(dataName) > 0 {
+							wanted = data.wants(dataName)
+						} else {
+							wanted = data.wants([]byte("Data"))
+						}
 					}
 				case sectionRenderingInfo:
 					collecting, isMessage = true, string(local) == "Message"
+					wanted = isMessage && data.wants(local)
 				case sectionUserData:
-					leafOpen = true
+					leafOpen, wanted = true, data.wants(local)
 				}
 			case depth > 3:
 				hasChildren = true
 				if section == sectionUserData {
-					s.text, leafOpen = s.text[:0], true
+					s.text, leafOpen, wanted = s.text[:0], true, data.wants(local)
 				}
 			}
 		case tokenText:
 			if collecting || leafOpen && section == sectionUserData {
-				if s.text, err = s.appendText(s.text); err != nil {
+				if wanted {
+					s.text, err = s.appendText(s.text)
+				} else if s.hasEntity() {
+					// Not kept, but still checked: an event is an error
+					// or not whichever fields are asked for.
+					s.value, err = s.appendText(s.value[:0])
+				}
+				if err != nil {
 					return err
 				}
 			}
@@ -161,7 +194,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data *builder) error {
 				section = sectionOther
 			case section == sectionUserData:
 				if leafOpen {
-					data.firstBytes(cleanKeyBytes(localName(s.nameBytes())), s.text)
+					data.firstRaw(localName(s.nameBytes()), s.text)
 					leafOpen = false
 				}
 			case depth == 2 && collecting:
@@ -169,17 +202,17 @@ func (s *xmlScanner) scanEvent(src []byte, system, data *builder) error {
 				switch section {
 				case sectionSystem:
 					if !hasChildren {
-						system.firstBytes(cleanKeyBytes(localName(s.nameBytes())), s.text)
+						system.firstRaw(localName(s.nameBytes()), s.text)
 					}
 				case sectionEventData:
 					if dataNamed && len(dataName) > 0 {
-						data.firstBytes(cleanKeyBytes(dataName), s.text) // skipped if it cleans to ""
+						data.firstRaw(dataName, s.text) // skipped if it cleans to ""
 					} else {
-						data.addBytes("Data", s.text)
+						data.addData(s.text)
 					}
 				case sectionRenderingInfo:
 					if isMessage {
-						data.firstBytes("Message", s.text)
+						data.firstRaw([]byte("Message"), s.text)
 					}
 				}
 			}
@@ -242,18 +275,24 @@ func (s *xmlScanner) blankText(where string) error {
 
 // systemAttributes stores every attribute of a System child under its
 // local name, except namespace declarations.
-func (s *xmlScanner) systemAttributes(system *builder) error {
+func (s *xmlScanner) systemAttributes(system fieldSink) error {
 	for _, a := range s.attrs {
 		name := s.src[a.name.start:a.name.end]
 		if isNamespaceDeclaration(name) {
 			continue
+		}
+		wanted := system.wants(localName(name))
+		if !wanted && bytes.IndexByte(s.src[a.value.start:a.value.end], '&') < 0 {
+			continue // nothing to keep, nothing to check
 		}
 		value, err := s.attrValue(a, s.value[:0])
 		if err != nil {
 			return err
 		}
 		s.value = value
-		system.firstBytes(cleanKeyBytes(localName(name)), value)
+		if wanted {
+			system.firstRaw(localName(name), value)
+		}
 	}
 	return nil
 }
@@ -289,15 +328,24 @@ func localName(name []byte) []byte {
 // cleanKeyBytes is cleanKey for a name in a scanner's buffer; names that
 // are already clean, as nearly all are, are copied without a rewrite.
 func cleanKeyBytes(name []byte) string {
+	if isCleanKey(name) {
+		return internName(name)
+	}
+	return cleanKey(string(name))
+}
+
+// isCleanKey reports whether CLEAN_KEYS leaves name as it is: letters and
+// digits, starting with a letter.
+func isCleanKey(name []byte) bool {
 	if len(name) == 0 || !isLetter(name[0]) {
-		return cleanKey(string(name))
+		return false
 	}
 	for _, c := range name {
 		if !isLetter(c) && (c < '0' || c > '9') {
-			return cleanKey(string(name))
+			return false
 		}
 	}
-	return internName(name)
+	return true
 }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }

@@ -322,6 +322,11 @@ func (s *xmlScanner) appendText(dst []byte) ([]byte, error) {
 	return appendDecoded(dst, s.src[s.raw.start:s.raw.end], !s.cdata)
 }
 
+// hasEntity reports whether the last text token has an entity to check.
+func (s *xmlScanner) hasEntity() bool {
+	return !s.cdata && bytes.IndexByte(s.src[s.raw.start:s.raw.end], '&') >= 0
+}
+
 // attrValue appends an attribute's decoded value to dst.
 func (s *xmlScanner) attrValue(a xmlAttr, dst []byte) ([]byte, error) {
 	return appendDecoded(dst, s.src[a.value.start:a.value.end], true)

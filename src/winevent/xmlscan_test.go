@@ -152,8 +152,8 @@ var rawTInputs = []string{"EventCode", "CommandLine", "ProcessCommandLine", "Ima
 	"url", "name", "RemoteName", "LocalName", "ScriptBlockText", "Payload", "Data"}
 
 // BenchmarkRawTExtraction is raw=t's work per event, as src/command does
-// it: ParseXML on _raw, then each input field looked up, over every real
-// XML event in turn. BenchmarkRawTCopy copies the same events' bytes once,
+// it: ExtractXML of hardened mode's inputs from _raw, over every real XML
+// event in turn. BenchmarkRawTCopy copies the same events' bytes once,
 // the least any reader of them costs; the ratio of the two is raw=t's
 // overhead per byte.
 func BenchmarkRawTExtraction(b *testing.B) {
@@ -164,13 +164,16 @@ func BenchmarkRawTExtraction(b *testing.B) {
 	}
 	b.SetBytes(int64(total / len(events)))
 	i, found := 0, 0
+	dst := make([][][]byte, len(rawTInputs))
+	var buf []byte
 	for b.Loop() {
-		ev, err := ParseXML(events[i%len(events)])
+		var err error
+		buf, err = ExtractXML(events[i%len(events)], rawTInputs, dst, buf[:0])
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, name := range rawTInputs {
-			found += len(ev.Fields[name])
+		for _, values := range dst {
+			found += len(values)
 		}
 		i++
 	}
@@ -194,7 +197,7 @@ func BenchmarkRawTCopy(b *testing.B) {
 	}
 }
 
-func allXMLFixtureEvents(b *testing.B) [][]byte {
+func allXMLFixtureEvents(b testing.TB) [][]byte {
 	var events [][]byte
 	for name := range fixtureEventCounts {
 		if strings.HasSuffix(name, ".xml.log") {
@@ -203,4 +206,55 @@ func allXMLFixtureEvents(b *testing.B) [][]byte {
 	}
 	slices.SortFunc(events, bytes.Compare) // map order must not change the mix's order
 	return events
+}
+
+// extractMatchesParse checks that ExtractXML gives every field of
+// ParseXML's Event (and the raw=t inputs, and names absent from it) the
+// same values, and fails where ParseXML fails.
+func extractMatchesParse(t *testing.T, input []byte) {
+	t.Helper()
+	ev, err := ParseXML(input)
+	names := slices.Clone(rawTInputs)
+	names = append(names, "_time", "host", "source", "sourcetype", "SourceName", "TimeCreated", "Absent", "Data")
+	names = append(names, ev.Names...)
+	dst := make([][][]byte, len(names))
+	_, xerr := ExtractXML(input, names, dst, nil)
+	if (err == nil) != (xerr == nil) {
+		t.Fatalf("ExtractXML(%q) error %v, ParseXML error %v", clip(string(input)), xerr, err)
+	}
+	if err != nil {
+		return
+	}
+	for i, name := range names {
+		var got []string
+		for _, v := range dst[i] {
+			got = append(got, string(v))
+		}
+		if diff := cmp.Diff(ev.Fields[name], got); diff != "" {
+			t.Errorf("ExtractXML(%q) field %s (-ParseXML +ExtractXML):\n%s", clip(string(input)), name, diff)
+		}
+	}
+}
+
+func TestExtractXMLMatchesParseXML(t *testing.T) {
+	inputs := slices.Clone(differentialCases)
+	inputs = append(inputs,
+		`<Event><System><Data>sys</Data></System><EventData><Data>one</Data><Data Name="Data">named</Data></EventData></Event>`,
+		`<Event><EventData><Data Name="EventID">9</Data><Data Name="Name">n</Data><Data Name="SystemTime">t</Data></EventData></Event>`,
+		`<Event><System><EventID>4</EventID></System><EventData><Data Name="EventCode">7</Data><Data Name="Process Name">p</Data></EventData></Event>`)
+	for _, e := range allXMLFixtureEvents(t) {
+		inputs = append(inputs, string(e))
+	}
+	for _, input := range inputs {
+		extractMatchesParse(t, []byte(input))
+	}
+}
+
+func FuzzExtractXMLMatchesParseXML(f *testing.F) {
+	for _, c := range differentialCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		extractMatchesParse(t, input)
+	})
 }

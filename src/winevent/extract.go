@@ -1,0 +1,263 @@
+package winevent
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// ExtractXML reads one event's XML as ParseXML does and sets dst[i] to the
+// values ParseXML would give field names[i], without building an Event: no
+// map, no string per field. It is raw=t's per-event work. The values are
+// appended to buf, which is returned grown; dst's slices point into it, so
+// they stay valid until buf is reused. dst must have len(names) elements;
+// its element type is any list of values ([][]byte or a named one, such as
+// the detection's).
+func ExtractXML[Values ~[][]byte](raw []byte, names []string, dst []Values, buf []byte) ([]byte, error) {
+	x := extractors.Get().(*extractor)
+	defer extractors.Put(x)
+	x.prepare(names)
+	err := x.s.scanEvent(bytes.TrimPrefix(raw, utf8BOM), &x.system, &x.data)
+	x.s.release()
+	if err != nil {
+		return buf, fmt.Errorf("winevent: XML: %w", err)
+	}
+	buf, err = x.finish(names, buf)
+	if err != nil {
+		return buf, err
+	}
+	for i := range dst {
+		dst[i] = dst[i][:0]
+	}
+	for _, v := range x.found {
+		dst[v.field] = append(dst[v.field], buf[v.start:v.end])
+	}
+	return buf, nil
+}
+
+var extractors = sync.Pool{New: func() any { return new(extractor) }}
+
+// Fields the extractor always keeps, for the metadata and the aliases.
+var extractSupport = []string{"EventID", "Name", "SystemTime", "Computer", "Channel"}
+
+type extractor struct {
+	s            xmlScanner
+	names        []string // the names of the last call: the slots are laid out once per set
+	slots        slotNames
+	nameSlot     []int // slot of names[i]
+	support      [5]int
+	system, data slotSink
+	found        []foundValue
+}
+
+// slotNames finds a field name's slot without hashing: the wanted names
+// are few, so a list per name length holds one or two.
+type slotNames struct {
+	names []string // per slot
+	byLen [][]int  // name length -> slots
+}
+
+func (t *slotNames) add(name string) int {
+	for i, n := range t.names {
+		if n == name {
+			return i
+		}
+	}
+	t.names = append(t.names, name)
+	for len(t.byLen) <= len(name) {
+		t.byLen = append(t.byLen, nil)
+	}
+	t.byLen[len(name)] = append(t.byLen[len(name)], len(t.names)-1)
+	return len(t.names) - 1
+}
+
+func (t *slotNames) find(name []byte) int {
+	if len(name) < len(t.byLen) {
+		for _, slot := range t.byLen[len(name)] {
+			if t.names[slot] == string(name) {
+				return slot
+			}
+		}
+	}
+	return -1
+}
+
+// prepare sets up the slots for names (plus extractSupport), reusing the
+// layout while callers ask for the same names, as a chunk's records do.
+func (x *extractor) prepare(names []string) {
+	if x.nameSlot == nil || !slices.Equal(x.names, names) {
+		x.names = slices.Clone(names)
+		x.slots = slotNames{}
+		x.nameSlot = x.nameSlot[:0]
+		for _, n := range names {
+			x.nameSlot = append(x.nameSlot, x.slots.add(n))
+		}
+		for i, n := range extractSupport {
+			x.support[i] = x.slots.add(n)
+		}
+		x.slots.add("Data")
+	}
+	x.system.reset(&x.slots)
+	x.data.reset(&x.slots)
+}
+
+// A slotSink keeps the values of the wanted fields, first value wins,
+// Data multivalue, in one arena.
+type slotSink struct {
+	names *slotNames
+	slots [][]span // per wanted field, its values in arena
+	arena []byte
+}
+
+func (k *slotSink) reset(names *slotNames) {
+	k.names = names
+	if len(k.slots) < len(names.names) {
+		k.slots = make([][]span, len(names.names))
+	}
+	for i := range k.slots {
+		k.slots[i] = k.slots[i][:0]
+	}
+	k.arena = k.arena[:0]
+}
+
+func (k *slotSink) slot(name []byte) int {
+	if i := k.names.find(name); i >= 0 {
+		return i
+	}
+	if isCleanKey(name) {
+		return -1
+	}
+	// CLEAN_KEYS may turn it into a wanted name.
+	return k.names.find([]byte(cleanKey(string(name))))
+}
+
+func (k *slotSink) wants(name []byte) bool { return k.slot(name) >= 0 }
+
+func (k *slotSink) firstRaw(name, value []byte) {
+	if len(value) == 0 || len(name) == 0 {
+		return
+	}
+	if i := k.slot(name); i >= 0 && len(k.slots[i]) == 0 {
+		k.store(i, value)
+	}
+}
+
+func (k *slotSink) addData(value []byte) {
+	if len(value) == 0 {
+		return
+	}
+	if i := k.names.find([]byte("Data")); i >= 0 {
+		k.store(i, value)
+	}
+}
+
+func (k *slotSink) store(i int, value []byte) {
+	start := len(k.arena)
+	k.arena = append(k.arena, value...)
+	k.slots[i] = append(k.slots[i], span{start, len(k.arena)})
+}
+
+func (k *slotSink) first(slot int) []byte {
+	if s := k.slots[slot]; len(s) > 0 {
+		return k.arena[s[0].start:s[0].end]
+	}
+	return nil
+}
+
+// finish merges the two sinks as finishXML merges its builders.
+// A foundValue is the value of names[field] at buf[start:end].
+type foundValue struct{ field, start, end int }
+
+// finish merges the two sinks as finishXML merges its builders, appending
+// the values to buf and listing them in x.found.
+func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
+	var epoch string
+	if systemTime := x.system.first(x.support[2]); len(systemTime) > 0 {
+		// As ParseXML: an event whose time cannot be read is an error.
+		// Formatting _time costs more than checking: only when asked.
+		var err error
+		if slices.Contains(names, "_time") {
+			epoch, err = epochSeconds(string(systemTime))
+		} else {
+			_, err = time.Parse(time.RFC3339Nano, string(systemTime))
+		}
+		if err != nil {
+			return buf, fmt.Errorf("winevent: XML: TimeCreated SystemTime: time %q is not ISO 8601 (RFC 3339)", systemTime)
+		}
+	}
+	// Values are appended first and sliced after, so that buf's growth
+	// cannot leave a slice pointing at its old array.
+	x.found = x.found[:0]
+	add := func(field int, v []byte) {
+		start := len(buf)
+		buf = append(buf, v...)
+		x.found = append(x.found, foundValue{field, start, len(buf)})
+	}
+	addSlot := func(field int, k *slotSink, slot int) bool {
+		spans := k.slots[slot]
+		for _, s := range spans {
+			add(field, k.arena[s.start:s.end])
+		}
+		return len(spans) > 0
+	}
+	addFirst := func(field int, k *slotSink, slot int) bool {
+		spans := k.slots[slot]
+		if len(spans) > 0 {
+			add(field, k.arena[spans[0].start:spans[0].end])
+		}
+		return len(spans) > 0
+	}
+	for i, name := range names {
+		switch name {
+		case "_time":
+			if epoch != "" {
+				add(i, []byte(epoch))
+			}
+			continue
+		case "host":
+			if v := x.system.first(x.support[3]); len(v) > 0 {
+				add(i, v)
+			}
+			continue
+		case "source":
+			if v := x.system.first(x.support[4]); len(v) > 0 {
+				add(i, []byte(sourceFor(string(v))))
+			}
+			continue
+		case "sourcetype":
+			add(i, []byte("XmlWinEventLog"))
+			continue
+		}
+		slot := x.nameSlot[i]
+		found := addSlot(i, &x.system, slot)
+		if name == "Data" {
+			found = addSlot(i, &x.data, slot) || found
+		} else if !found {
+			found = addSlot(i, &x.data, slot)
+		}
+		if found {
+			continue
+		}
+		// The aliases read the merged fields: System's, else EventData's.
+		if alias := x.aliasSlot(name); alias >= 0 && !addFirst(i, &x.system, alias) {
+			addFirst(i, &x.data, alias)
+		}
+	}
+	return buf, nil
+}
+
+// aliasSlot is the slot of the field an alias copies when the event has no
+// field of the alias's own name (see finishXML), or -1.
+func (x *extractor) aliasSlot(name string) int {
+	switch name {
+	case "EventCode":
+		return x.support[0] // EventID
+	case "SourceName":
+		return x.support[1] // Name
+	case "TimeCreated":
+		return x.support[2] // SystemTime
+	}
+	return -1
+}
