@@ -54,7 +54,10 @@ var errTooLarge = fmt.Errorf("event larger than %d MiB: skipped", winevent.MaxEv
 // the first byte that is not white space: '<' is Windows event XML in any
 // layout, '{' or '[' JSON (lines, an array, pretty-printed, Splunk REST
 // exports), anything else CSV with a header row.
-func readEvents(source string, r io.Reader, emit func(*inputEvent), bad func(*inputError)) error {
+//
+// want, when not nil, names the only fields the caller reads: event XML
+// then gives only those (ExtractXML, much cheaper than a whole Event).
+func readEvents(source string, r io.Reader, want []string, emit func(*inputEvent), bad func(*inputError)) error {
 	br, err := decodeInput(r)
 	if err != nil {
 		return err
@@ -68,7 +71,7 @@ func readEvents(source string, r io.Reader, emit func(*inputEvent), bad func(*in
 	}
 	switch first {
 	case '<':
-		return readXML(source, br, emit, bad)
+		return readXML(source, br, want, emit, bad)
 	case '{', '[':
 		return readJSON(source, br, emit, bad)
 	}
@@ -92,8 +95,10 @@ func firstByte(br *bufio.Reader) (byte, error) {
 	}
 }
 
-func readXML(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*inputError)) error {
+func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEvent), bad func(*inputError)) error {
 	x := winevent.NewXMLEventReader(br)
+	values := make([][][]byte, len(want))
+	var buf []byte
 	for {
 		raw, line, err := x.Next()
 		var eventErr *winevent.EventError
@@ -106,6 +111,15 @@ func readXML(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 		case err != nil:
 			return fmt.Errorf("%s:%d: %w", source, line, err)
 		}
+		if want != nil {
+			buf, err = winevent.ExtractXML(raw, want, values, buf[:0])
+			if err != nil {
+				bad(&inputError{source: source, line: line, err: err})
+				continue
+			}
+			emit(wantedFields(source, line, want, values, buf))
+			continue
+		}
 		ev, err := winevent.ParseXML(raw)
 		if err != nil {
 			bad(&inputError{source: source, line: line, err: err})
@@ -113,6 +127,36 @@ func readXML(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 		}
 		emit(&inputEvent{source: source, line: line, fields: ev.Fields, names: ev.Names})
 	}
+}
+
+// wantedFields makes an event of ExtractXML's values, which are slices of
+// buf: one string for buf, sliced at the same offsets (a slice's offset in
+// buf is what its capacity lacks of buf's).
+func wantedFields(source string, line int, want []string, values [][][]byte, buf []byte) *inputEvent {
+	n, present := 0, 0
+	for _, vals := range values {
+		n += len(vals)
+		if len(vals) > 0 {
+			present++
+		}
+	}
+	all, strs := string(buf), make([]string, n)
+	ev := &inputEvent{source: source, line: line, fields: make(map[string][]string, present), names: make([]string, 0, present)}
+	k := 0
+	for i, vals := range values {
+		if len(vals) == 0 {
+			continue
+		}
+		first := k
+		for _, v := range vals {
+			at := cap(buf) - cap(v)
+			strs[k] = all[at : at+len(v)]
+			k++
+		}
+		ev.fields[want[i]] = strs[first:k:k]
+		ev.names = append(ev.names, want[i])
+	}
+	return ev
 }
 
 // withRaw reads a row's _raw as raw=t does: when it holds Windows event

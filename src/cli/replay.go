@@ -142,7 +142,7 @@ func loadEvents(name string, env Env) (*splunkd.Table, error) {
 	}
 	var events []winevent.Event
 	var bad []string
-	err := readEvents(name, r, func(ev *inputEvent) {
+	err := readEvents(name, r, nil, func(ev *inputEvent) {
 		events = append(events, winevent.Event{Fields: ev.fields, Names: ev.names})
 	}, func(e *inputError) {
 		bad = append(bad, e.Error())

@@ -160,7 +160,7 @@ func (run *scoreRun) file(name string) {
 		r = f
 	}
 	events, alerts, bad, withFields := 0, 0, 0, 0
-	err := readEvents(name, r, func(ev *inputEvent) {
+	err := readEvents(name, r, run.s.wanted, func(ev *inputEvent) {
 		result := run.s.score(ev)
 		events++
 		if result.readsFields {
@@ -207,14 +207,23 @@ type scorer struct {
 	in, out []detect.Values
 	scratch []byte
 	ends    []int
+	// wanted are the fields score reads: the detection's inputs and what
+	// the outputs show.
+	wanted []string
 	// Positions in det.Outputs() of the fields the alert test reads.
 	riskScore, suspicionScore, isBitsAdmin, isPowerShell int
 }
 
 func newScorer(det detect.Detector, mode string) *scorer {
 	outputs := det.Outputs()
+	wanted := slices.Clone(det.Inputs())
+	for _, name := range shownFields {
+		if !slices.Contains(wanted, name) {
+			wanted = append(wanted, name)
+		}
+	}
 	return &scorer{
-		det: det, mode: mode,
+		det: det, mode: mode, wanted: wanted,
 		in: make([]detect.Values, len(det.Inputs())), out: make([]detect.Values, len(outputs)),
 		riskScore: slices.Index(outputs, "RiskScore"), suspicionScore: slices.Index(outputs, "SuspicionScore"),
 		isBitsAdmin: slices.Index(outputs, "IsBitsAdmin"), isPowerShell: slices.Index(outputs, "IsPowerShell"),
