@@ -4,13 +4,21 @@
 // tests and demos can feed real recordings to the detection exactly as a
 // search would.
 //
-// Two input forms are read, one event per line:
+// Two input forms are read, one event at a time:
 //
 //   - Windows event XML: Splunk's XmlWinEventLog _raw (single-quoted
 //     attributes) or an .evtx export converted to XML (double-quoted
 //     attributes, newlines written as &#10;). Both quoting styles give the
 //     same Event, and entities and character references are decoded.
-//   - Flat JSON, as in OTRF Security-Datasets: each key a field name.
+//     ParseXML builds the whole Event; ExtractXML gives only the fields
+//     asked for (raw=t's work), with the same values. Both read the bytes
+//     in one pass (xmlScanner), without recursion, elements nested at most
+//     256 deep. XMLEventReader cuts a stream of event XML (one per line,
+//     many per line or per file, inside <Events>, after an XML
+//     declaration) into events.
+//   - JSON, as in OTRF Security-Datasets: each key a field name; or
+//     nested as evtx_dump writes it ({"Event":{"System":{...},
+//     "EventData":{...}}}), mapped to the names the XML gives.
 //
 // # Splunk's rules that shape every field
 //
