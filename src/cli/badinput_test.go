@@ -180,3 +180,35 @@ func TestScoreTableAndSummary(t *testing.T) {
 		}
 	}
 }
+
+// An event nested 2.5 million elements deep is one error; the attack after
+// it still alerts. UTF-16 without a byte-order mark is recognised by its
+// NUL bytes; a JSON value over the cap is reported.
+func TestScoreHostileShapes(t *testing.T) {
+	attack := fixtureFileLines(t, xmlFixtures[1])
+	var deep bytes.Buffer
+	deep.WriteString("<Event><EventData>")
+	for range 2_500_000 {
+		deep.WriteString("<a>")
+	}
+	deep.WriteString("\n")
+	deep.Write(bytes.Join(attack, []byte("\n")))
+	_, stderr, status := runScore(&deep, "--mode", "hardened", "--format", "csv")
+	if status != ExitAlert || !strings.Contains(stderr, "-:1: elements nested more than 256 deep") ||
+		!strings.Contains(stderr, "-: 2 events scored, 1 alert, 1 could not be read") {
+		t.Errorf("deep: status %d, stderr %q", status, stderr)
+	}
+
+	noBOM := utf16LE(bytes.Join(attack, []byte("\r\n")), false)[2:]
+	if _, stderr, status := runScore(bytes.NewReader(noBOM), "--mode", "hardened"); status != ExitAlert {
+		t.Errorf("UTF-16LE without BOM: status %d, stderr %q", status, stderr)
+	}
+
+	defer func(saved int) { maxEvent = saved }(maxEvent)
+	maxEvent = 1 << 20
+	big := `{"CommandLine":"` + strings.Repeat("A", 2<<20) + `"}` + "\n"
+	_, stderr, status = runScore(strings.NewReader(big))
+	if status != ExitUsage || !strings.Contains(stderr, "-:1: event larger than 64 MiB") {
+		t.Errorf("JSON over the cap: status %d, stderr %q", status, stderr)
+	}
+}
