@@ -207,9 +207,9 @@ func (x *XMLEventReader) event() ([]byte, int, error) {
 // next <Event tag (an event can hold no such tag unless it is broken), or
 // to the end of the input. It returns the error for the bad event.
 func (x *XMLEventReader) resync(line int, cause error) error {
-	name := append([]byte(nil), x.buf[x.off:x.off+1+len(x.s.openName(0))]...) // "<Event" or "<e:Event"
-	if len(x.s.open) == 0 {
-		name = []byte("<Event")
+	name := []byte("<Event")
+	if len(x.s.open) > 0 { // the event's own tag: "<Event" or "<e:Event"
+		name = append([]byte(nil), x.buf[x.off:x.off+1+len(x.s.openName(0))]...)
 	}
 	x.consume(x.off + 1)
 	for {

@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzReadEvents feeds arbitrary input to every shape's reader: it must
+// end, never panic, and give every event a place.
+func FuzzReadEvents(f *testing.F) {
+	for _, seed := range []string{
+		"<Event><System><EventID>1</EventID></System></Event>\n<Events><Event/></Events>",
+		`{"results":[{"CommandLine":"x"},{"_raw":"<Event/>"}]}` + "\n[{\"a\":1}]",
+		`{"preview":false,"result":{"_raw":"<Event><System/></Event>"}}`,
+		"_time,_raw\n1,\"<Event/>\"\n2,\"unclosed\n",
+		"\xff\xfe<\x00E\x00",
+		"\x1f\x8b\x08\x00",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		err := readEvents("f", bytes.NewReader(input), nil, func(ev *inputEvent) {
+			if ev.line < 1 || ev.fields == nil {
+				t.Fatalf("event without a place or fields: %+v", ev)
+			}
+		}, func(e *inputError) {
+			if e.line < 1 || e.err == nil {
+				t.Fatalf("error without a place or cause: %+v", e)
+			}
+		})
+		_ = err // an unreadable input is a legitimate outcome
+	})
+}
