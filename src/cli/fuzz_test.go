@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 )
 
@@ -18,16 +19,24 @@ func FuzzReadEvents(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	want := append(slices.Clone(shownFields), "CommandLine", "Image")
 	f.Fuzz(func(t *testing.T, input []byte) {
-		err := readEvents("f", bytes.NewReader(input), nil, func(ev *inputEvent) {
-			if ev.line < 1 || ev.fields == nil {
-				t.Fatalf("event without a place or fields: %+v", ev)
-			}
-		}, func(e *inputError) {
-			if e.line < 1 || e.err == nil {
-				t.Fatalf("error without a place or cause: %+v", e)
-			}
-		})
-		_ = err // an unreadable input is a legitimate outcome
+		// Whole events (replay) and only the fields score reads.
+		for _, want := range [][]string{nil, want} {
+			readAll(t, input, want)
+		}
 	})
+}
+
+func readAll(t *testing.T, input []byte, want []string) {
+	err := readEvents("f", bytes.NewReader(input), want, func(ev *inputEvent) {
+		if ev.line < 1 || ev.fields == nil {
+			t.Fatalf("event without a place or fields: %+v", ev)
+		}
+	}, func(e *inputError) {
+		if e.line < 1 || e.err == nil {
+			t.Fatalf("error without a place or cause: %+v", e)
+		}
+	})
+	_ = err // an unreadable input is a legitimate outcome
 }
