@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -210,5 +211,32 @@ func TestScoreHostileShapes(t *testing.T) {
 	_, stderr, status = runScore(strings.NewReader(big))
 	if status != ExitUsage || !strings.Contains(stderr, "-:1: event larger than 64 MiB") {
 		t.Errorf("JSON over the cap: status %d, stderr %q", status, stderr)
+	}
+}
+
+// JSON output: the flags, scores, EventCode and line are numbers;
+// Indicators is an array even with one value or none.
+func TestScoreJSONTypes(t *testing.T) {
+	stdout, _, _ := runScore(nil, "--mode", "hardened", "--format", "json", filepath.Join(realEvents, xmlFixtures[0]))
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d events, want 5", len(lines))
+	}
+	for _, line := range lines {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			t.Fatal(err)
+		}
+		for _, number := range []string{"line", "EventCode", "IsBitsAdmin", "SuspicionScore", "RiskScore"} {
+			if _, ok := obj[number].(float64); !ok {
+				t.Errorf("%s = %#v, want a number", number, obj[number])
+			}
+		}
+		if _, ok := obj["Indicators"].([]any); !ok {
+			t.Errorf("Indicators = %#v, want an array", obj["Indicators"])
+		}
+		if _, ok := obj["_time"].(string); !ok {
+			t.Errorf("_time = %#v, want its text", obj["_time"])
+		}
 	}
 }
