@@ -240,3 +240,14 @@ func TestScoreJSONTypes(t *testing.T) {
 		}
 	}
 }
+
+// A broken JSON line is reported and the lines after it are scored.
+func TestScoreJSONLinesGoOnAfterABadLine(t *testing.T) {
+	lines := fixtureFileLines(t, jsonFixture)
+	input := string(bytes.Join(lines[:100], []byte("\n"))) + "\n{\"broken\": tru\n" + string(bytes.Join(lines[100:], []byte("\n")))
+	_, stderr, status := runScore(strings.NewReader(input))
+	if status != ExitAlert || !strings.Contains(stderr, "-:101: JSON at byte") ||
+		!strings.Contains(stderr, "-: 424 events scored, 1 alert, 1 could not be read") {
+		t.Errorf("status %d, stderr %q", status, stderr)
+	}
+}

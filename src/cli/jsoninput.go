@@ -33,17 +33,37 @@ func readJSON(source string, br *bufio.Reader, emit func(*inputEvent), bad func(
 		}
 		bad(&inputError{source: source, line: n, err: err})
 	}
+	// fail reports a value that cannot be read and goes on at the next
+	// line, so that JSON lines lose only the bad line; it returns an error
+	// only when the input itself cannot be read.
 	fail := func(err error) error {
-		if errors.Is(err, errTooLarge) {
-			bad(&inputError{source: source, line: n + 1, err: errTooLarge})
-			return nil // a JSON stream cannot be resumed inside a value
-		}
 		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
-			bad(&inputError{source: source, line: n + 1, err: fmt.Errorf("JSON at byte %d: %w (the rest of the input is not read)", d.InputOffset(), err)})
-			return nil
+		switch {
+		case errors.Is(err, errTooLarge):
+			n++
+			bad(&inputError{source: source, line: n, err: errTooLarge})
+			if capped.skipLine() != nil {
+				return errStop
+			}
+			d = json.NewDecoder(capped)
+		case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF):
+			n++
+			bad(&inputError{source: source, line: n, err: fmt.Errorf("JSON at byte %d: %w (skipped to the next line)", d.InputOffset(), err)})
+			rest := bufio.NewReader(io.MultiReader(d.Buffered(), capped))
+			for {
+				_, err := rest.ReadSlice('\n')
+				if err == nil {
+					break
+				}
+				if err != bufio.ErrBufferFull {
+					return errStop
+				}
+			}
+			d = json.NewDecoder(rest)
+		default:
+			return fmt.Errorf("%s: %w", source, err)
 		}
-		return fmt.Errorf("%s: %w", source, err)
+		return nil
 	}
 	for {
 		capped.reset()
@@ -52,29 +72,56 @@ func readJSON(source string, br *bufio.Reader, emit func(*inputEvent), bad func(
 			return nil
 		}
 		if err != nil {
-			return fail(err)
+			if err := fail(err); err != nil {
+				return ignoreStop(err)
+			}
+			continue
 		}
 		switch tok {
 		case json.Delim('['):
-			for d.More() {
-				var raw json.RawMessage
-				if err := d.Decode(&raw); err != nil {
-					return fail(err)
-				}
-				event(raw)
+			err := readJSONArray(d, event)
+			if err == nil {
+				_, err = d.Token() // ']'
 			}
-			if _, err := d.Token(); err != nil {
-				return fail(err)
+			if err != nil {
+				if err := fail(err); err != nil {
+					return ignoreStop(err)
+				}
 			}
 		case json.Delim('{'):
 			if err := readJSONObject(d, event); err != nil {
-				return fail(err)
+				if err := fail(err); err != nil {
+					return ignoreStop(err)
+				}
 			}
 		default:
 			n++
 			bad(&inputError{source: source, line: n, err: fmt.Errorf("JSON value %v is not an event (an object)", tok)})
 		}
 	}
+}
+
+// errStop ends a JSON input quietly: its end came while skipping a bad
+// value, which is already reported.
+var errStop = errors.New("end of input while skipping a bad value")
+
+func ignoreStop(err error) error {
+	if err == errStop {
+		return nil
+	}
+	return err
+}
+
+// readJSONArray reads an array's events after its '['.
+func readJSONArray(d *json.Decoder, event func([]byte)) error {
+	for d.More() {
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return err
+		}
+		event(raw)
+	}
+	return nil
 }
 
 // readJSONObject reads a top-level object after its '{': an event, or a
@@ -95,12 +142,8 @@ func readJSONObject(d *json.Decoder, event func([]byte)) error {
 			}
 			if tok == json.Delim('[') {
 				streamed = true
-				for d.More() {
-					var raw json.RawMessage
-					if err := d.Decode(&raw); err != nil {
-						return err
-					}
-					event(raw)
+				if err := readJSONArray(d, event); err != nil {
+					return err
 				}
 				if _, err := d.Token(); err != nil {
 					return err
