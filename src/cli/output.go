@@ -19,11 +19,13 @@ import (
 // analyst recognises it by, then gives the detection's fields.
 var identity = []string{"_time", "host", "EventCode"}
 
-// shownFields are the event fields the outputs show (identity, and the
-// table's user, parent and detail columns): with the detection's inputs,
-// all that score reads of an event.
+// shownFields are the event fields the outputs read (identity; the
+// table's user, parent and detail columns; --jobs' job id, title, owner
+// and bytes): with the detection's inputs, all that score reads of an
+// event.
 var shownFields = append(slices.Clone(identity), "User", "jobOwner", "SubjectUserName", "SubjectDomainName",
-	"ParentImage", "ParentProcessName", "processPath", "url", "RemoteName", "jobTitle", "ScriptBlockText", "Payload", "Data")
+	"ParentImage", "ParentProcessName", "processPath", "url", "RemoteName", "jobTitle", "ScriptBlockText", "Payload", "Data",
+	"jobId", "Id", "name", "bytesTransferred")
 
 type eventWriter interface {
 	write(ev *inputEvent, outputs []string, res scoreResult)
