@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"bitsscore/src/detect"
-	"bitsscore/src/detect/hardened"
+	"bitsscore/src/detect/modes"
 )
 
 // riskObject is one entry of action.risk.param._risk.
@@ -203,17 +203,23 @@ func checkEnterpriseSecurity(t *testing.T, s *confStanza) {
 	}
 }
 
-// TestHardenedAlertThreshold keeps the hardened correlation search on the
-// threshold the command documents.
-func TestHardenedAlertThreshold(t *testing.T) {
-	s := loadPackage(t).conf(t, "default/savedsearches.conf").Stanza("T1197 BITS Jobs - bitsscore hardened")
-	if s == nil {
-		t.Fatal("no [T1197 BITS Jobs - bitsscore hardened]")
-	}
-	search, _ := s.Get("search")
-	want := fmt.Sprintf("| where RiskScore >= %d\n", hardened.AlertThreshold)
-	if !strings.Contains(search, want) {
-		t.Errorf("the hardened search does not filter with %q", want)
+// TestAlertConditions keeps each saved search on the alert test its mode
+// documents (modes.AlertCondition, which the CLI and the demo apply too).
+func TestAlertConditions(t *testing.T) {
+	conf := loadPackage(t).conf(t, "default/savedsearches.conf")
+	for stanza, mode := range map[string]string{
+		"T1197 BITS Jobs - bitsscore":          modes.SPL,
+		"T1197 BITS Jobs - bitsscore hardened": modes.Hardened,
+	} {
+		s := conf.Stanza(stanza)
+		if s == nil {
+			t.Fatalf("no [%s]", stanza)
+		}
+		search, _ := s.Get("search")
+		want := "| " + modes.AlertCondition(mode) + "\n"
+		if !strings.Contains(search, want) {
+			t.Errorf("[%s] does not filter with %q", stanza, want)
+		}
 	}
 }
 

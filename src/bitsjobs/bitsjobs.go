@@ -90,7 +90,7 @@ func (g *Grouper) Add(get func(field string) []string) bool {
 			g.Dropped++
 			return false
 		}
-		j = &Job{Host: clip(host), ID: rawID, BytesTransferred: -1, RiskScore: -1}
+		j = &Job{Host: truncateValue(host), ID: rawID, BytesTransferred: -1, RiskScore: -1}
 		g.jobs[key] = j
 		g.order = append(g.order, j)
 	}
@@ -120,7 +120,7 @@ func (g *Grouper) Add(get func(field string) []string) bool {
 	if n, err := strconv.Atoi(strings.TrimSpace(firstOf(get("RiskScore")))); err == nil && n > j.RiskScore {
 		j.RiskScore = n
 	}
-	if t := clip(strings.TrimSpace(firstOf(get("_time")))); t != "" {
+	if t := truncateValue(strings.TrimSpace(firstOf(get("_time")))); t != "" {
 		if j.FirstSeen == "" || earlier(t, j.FirstSeen) {
 			j.FirstSeen = t
 		}
@@ -199,7 +199,9 @@ func firstOf(v []string) string {
 	return ""
 }
 
-func clip(s string) string {
+// truncateValue bounds a value a job keeps to maxValueLen bytes: a
+// memory bound, not a display clip (textfmt.Clip is that).
+func truncateValue(s string) string {
 	if len(s) > maxValueLen {
 		return s[:maxValueLen]
 	}
@@ -207,7 +209,7 @@ func clip(s string) string {
 }
 
 func addUnique(list []string, v string) []string {
-	v = clip(v)
+	v = truncateValue(v)
 	if v == "" || len(list) >= maxValues || slices.Contains(list, v) {
 		return list
 	}

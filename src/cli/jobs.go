@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"bitsscore/src/bitsjobs"
+	"bitsscore/src/detect/modes"
 )
 
 // jobsWriter is `score --jobs`: instead of one row per event it groups the
@@ -38,7 +40,14 @@ func (j *jobsWriter) write(ev *inputEvent, outputs []string, res scoreResult) {
 func (j *jobsWriter) flush([]string) error {
 	var rows [][][]string
 	for _, job := range j.jobs.Jobs() {
-		if j.alertsOnly && job.RiskScore < alertThreshold {
+		// A job is scored as one hardened event: its highest RiskScore.
+		risk := strconv.Itoa(job.RiskScore)
+		if j.alertsOnly && !modes.Alerts(modes.Hardened, func(name string) string {
+			if name == "RiskScore" {
+				return risk
+			}
+			return ""
+		}) {
 			continue
 		}
 		rows = append(rows, job.Row())

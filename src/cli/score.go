@@ -5,18 +5,13 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
-	"bitsscore/src/command"
 	"bitsscore/src/detect"
+	"bitsscore/src/detect/modes"
 )
 
 const scoreSynopsis = "bitsscore score [--mode spl|hardened] [--format table|csv|json] [--alerts-only] [--jobs] [--summary] [--quiet] [FILE ...]"
-
-// alertThreshold is hardened mode's alert: RiskScore >= 50, the threshold
-// the hardened saved search uses.
-const alertThreshold = 50
 
 // maxErrorsShown is how many bad events of one file are printed; the rest
 // are counted in the file's summary line.
@@ -24,7 +19,7 @@ const maxErrorsShown = 20
 
 func score(args []string, env Env) int {
 	fs := newFlagSet("score", scoreSynopsis, env)
-	mode := fs.String("mode", command.ModeSPL, "detection: spl (the original SPL) or hardened")
+	mode := fs.String("mode", modes.SPL, "detection: spl (the original SPL) or hardened")
 	defaultFormat := "csv"
 	if env.StdoutIsTerminal {
 		defaultFormat = "table"
@@ -49,15 +44,15 @@ with or without <Events> and an XML declaration); UTF-8 or UTF-16 with a
 byte-order mark; gzip-compressed or not. One event may be up to %d MiB.
 
 An event alerts when it passes the saved search's test: in spl mode
-(IsBitsAdmin=1 OR IsPowerShell=1) AND SuspicionScore >= 1; in hardened mode
-RiskScore >= %d.
+%s; in hardened mode
+%s.
 
 Exit status: 0 no event alerts; 1 some event alerts; 2 bad usage, an
 unreadable file (even if other events alert), or, when nothing alerts, bad
 events or an input in which no event has a field the detection reads.
 
 Options:
-`, scoreSynopsis, maxEvent>>20, alertThreshold)
+`, scoreSynopsis, maxEvent>>20, strings.TrimPrefix(modes.AlertCondition(modes.SPL), "where "), strings.TrimPrefix(modes.AlertCondition(modes.Hardened), "where "))
 		fs.PrintDefaults()
 	}
 	jobs := fs.Bool("jobs", false, "group Bits-Client events into one row per BITS job (host, job id) in hardened mode; CSV, or JSON lines with --format json")
@@ -66,9 +61,9 @@ Options:
 		return status
 	}
 	if *jobs {
-		*mode = command.ModeHardened
+		*mode = modes.Hardened
 	}
-	if *mode != command.ModeSPL && *mode != command.ModeHardened {
+	if !modes.Valid(*mode) {
 		fmt.Fprintf(env.Stderr, "bitsscore score: %s is not a mode: use --mode spl or --mode hardened\n", *mode)
 		return ExitUsage
 	}
@@ -78,7 +73,7 @@ Options:
 			return ExitUsage
 		}
 	}
-	det, err := command.NewDetector(command.Config{Mode: *mode, KnownGoodFile: *knownGood})
+	det, err := modes.New(*mode, modes.Options{KnownGoodFile: *knownGood})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bitsscore score: %v\n", strings.TrimPrefix(err.Error(), "bitsscore: "))
 		return ExitUsage
@@ -209,9 +204,8 @@ type scorer struct {
 	ends    []int
 	// wanted are the fields score reads: the detection's inputs and what
 	// the outputs show.
-	wanted []string
-	// Positions in det.Outputs() of the fields the alert test reads.
-	riskScore, suspicionScore, isBitsAdmin, isPowerShell int
+	wanted  []string
+	outputs []string // det.Outputs()
 }
 
 func newScorer(det detect.Detector, mode string) *scorer {
@@ -225,8 +219,7 @@ func newScorer(det detect.Detector, mode string) *scorer {
 	return &scorer{
 		det: det, mode: mode, wanted: wanted,
 		in: make([]detect.Values, len(det.Inputs())), out: make([]detect.Values, len(outputs)),
-		riskScore: slices.Index(outputs, "RiskScore"), suspicionScore: slices.Index(outputs, "SuspicionScore"),
-		isBitsAdmin: slices.Index(outputs, "IsBitsAdmin"), isPowerShell: slices.Index(outputs, "IsPowerShell"),
+		outputs: outputs,
 	}
 }
 
@@ -292,12 +285,6 @@ func (s *scorer) score(ev *inputEvent) scoreResult {
 		}
 		return ""
 	}
-	if s.mode == command.ModeHardened {
-		risk, _ := strconv.Atoi(first(s.riskScore))
-		res.alert = risk >= alertThreshold
-	} else {
-		spl, _ := strconv.Atoi(first(s.suspicionScore))
-		res.alert = (first(s.isBitsAdmin) == "1" || first(s.isPowerShell) == "1") && spl >= 1
-	}
+	res.alert = modes.Alerts(s.mode, func(name string) string { return first(slices.Index(s.outputs, name)) })
 	return res
 }

@@ -4,18 +4,12 @@ import (
 	"fmt"
 	"strings"
 
-	"bitsscore/src/detect/hardened"
+	"bitsscore/src/detect/modes"
 	"bitsscore/src/internal/textfmt"
 )
 
 // maxArgExcerpt bounds an argument an error message quotes.
 const maxArgExcerpt = 200
-
-// Mode names a detection.
-const (
-	ModeSPL      = "spl"      // the original SPL, value for value (the default)
-	ModeHardened = "hardened" // the SPL's fields plus RiskScore and Indicators
-)
 
 // Syntax is the command's syntax as searchbnf.conf shows it; error messages
 // repeat it so a user can fix a search without opening the docs.
@@ -23,23 +17,20 @@ const Syntax = "bitsscore [mode=spl|hardened] [raw=<bool>] [debug=<bool>]"
 
 // Config is what a search's arguments ask of the command.
 type Config struct {
-	Mode  string // ModeSPL or ModeHardened
+	Mode  string // modes.SPL or modes.Hardened
 	Raw   bool   // read the event fields from _raw (XmlWinEventLog) instead of extracted fields
 	Debug bool   // write a diagnostic log into the job's dispatch directory
-	// KnownGoodFile is the customer's known-good list merged over the
-	// shipped one in hardened mode; absent is fine. Not a search argument:
-	// the session finds it in the app, the command line takes a flag.
-	KnownGoodFile string
-	// KnownGood, when set, is that list already read: the session reads
-	// it once, before its getinfo reply, and every worker's detector
-	// shares it (a KnownGood is immutable).
-	KnownGood *hardened.KnownGood
+	// Detection is what the mode's detector is built with besides its
+	// mode. Not search arguments: the session finds the customer's
+	// known-good list in the app and reads it once, before its getinfo
+	// reply, so that every worker's detector shares it.
+	Detection modes.Options
 }
 
 // ParseArgs parses searchinfo.args: name=value pairs, split at the first
 // "=" with the quotes already removed by Splunk.
 func ParseArgs(args []string) (Config, error) {
-	cfg := Config{Mode: ModeSPL}
+	cfg := Config{Mode: modes.SPL}
 	seen := map[string]bool{}
 	for _, arg := range args {
 		name, value, ok := strings.Cut(arg, "=")
@@ -54,10 +45,9 @@ func ParseArgs(args []string) (Config, error) {
 		var err error
 		switch name {
 		case "mode":
-			switch strings.ToLower(value) {
-			case ModeSPL, ModeHardened:
-				cfg.Mode = strings.ToLower(value)
-			default:
+			if mode := strings.ToLower(value); modes.Valid(mode) {
+				cfg.Mode = mode
+			} else {
 				err = fmt.Errorf("bitsscore: mode=%q is not a mode: use mode=spl (the original SPL, the default) or mode=hardened. Syntax: %s", textfmt.Clip(value, maxArgExcerpt), Syntax)
 			}
 		case "raw":

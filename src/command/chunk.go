@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"bitsscore/src/detect"
@@ -108,7 +109,7 @@ func newChunkScorer(det detect.Detector) *chunkScorer {
 	}
 	s.aliasOf = make([]int, len(s.outputs))
 	for k, name := range s.outputs {
-		s.aliasOf[k] = indexOf(s.inputs, name)
+		s.aliasOf[k] = slices.Index(s.inputs, name)
 	}
 	s.in = padded[detect.Values](len(s.inputs))
 	s.out = padded[detect.Values](len(s.outputs))
@@ -461,13 +462,4 @@ func (s *chunkScorer) writeMultivalue(k int, fields []splcsv.Field) {
 	}
 	s.cell = splcsv.AppendMultivalue(s.cell[:0], v)
 	s.w.WriteField(s.cell)
-}
-
-func indexOf(names []string, name string) int {
-	for i, n := range names {
-		if n == name {
-			return i
-		}
-	}
-	return -1
 }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"bitsscore/src/command"
+	"bitsscore/src/detect/modes"
 	"bitsscore/src/scp"
 	"bitsscore/src/splunkd"
 )
@@ -165,9 +166,9 @@ func TestKnownGoodListHostile(t *testing.T) {
 			mustDo(t, os.Mkdir(path, 0o755))
 		}, []string{"is a directory, not a regular file"}},
 		{"valid list over the size limit", func(t *testing.T, path string) {
-			entry := "vendor,*\\vendor.exe,,,,," + strings.Repeat("d", command.MaxKnownGoodBytes) + "\n"
+			entry := "vendor,*\\vendor.exe,,,,," + strings.Repeat("d", modes.MaxKnownGoodBytes) + "\n"
 			mustDo(t, os.WriteFile(path, []byte(header+entry), 0o644))
-		}, []string{"file is over the size limit", fmt.Sprint(command.MaxKnownGoodBytes)}},
+		}, []string{"file is over the size limit", fmt.Sprint(modes.MaxKnownGoodBytes)}},
 		{"10 MB first line with control characters", func(t *testing.T, path string) {
 			mustDo(t, os.WriteFile(path, []byte("\x1b[2J\r\x00"+huge+"\n"+header), 0o644))
 		}, []string{"line 1: unknown column", "…"}},

@@ -115,7 +115,7 @@ func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
 			return nil
 		}
 		if item.err != nil {
-			return fmt.Errorf("bitsscore: reading chunk %d: %v", chunk, item.err)
+			return fmt.Errorf("bitsscore: reading chunk %d: %w", chunk, item.err)
 		}
 		if n := len(item.msg.Body); n > largest && LimitMemory != nil {
 			largest = n
@@ -123,7 +123,7 @@ func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
 		}
 		req, err := scp.DecodeRequest(item.msg.Metadata)
 		if err != nil {
-			return fmt.Errorf("bitsscore: chunk %d: %v", chunk, err)
+			return fmt.Errorf("bitsscore: chunk %d: %w", chunk, err)
 		}
 		if req.Action != scp.ActionExecute {
 			return fmt.Errorf("bitsscore: protocol error: chunk %d is a second %q request", chunk, req.Action)
@@ -137,7 +137,7 @@ func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
 		}
 		body, err := scorer.scoreInto(item.msg.Body, set)
 		if err != nil {
-			return fmt.Errorf("bitsscore: chunk %d: %v", chunk, err)
+			return fmt.Errorf("bitsscore: chunk %d: %w", chunk, err)
 		}
 		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk, len(item.msg.Body), body.Len(), req.Finished)
 		select {

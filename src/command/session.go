@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/detect/modes"
 	"bitsscore/src/internal/textfmt"
 	"bitsscore/src/scp"
 )
@@ -35,7 +36,7 @@ type Session struct {
 // NewSession returns a session reading splunkd's requests from r and
 // writing replies to w.
 func NewSession(r io.Reader, w io.Writer) *Session {
-	return &Session{in: scp.NewReader(r), out: scp.NewWriter(w), NewDetector: NewDetector}
+	return &Session{in: scp.NewReader(r), out: scp.NewWriter(w), NewDetector: newDetector}
 }
 
 // errReported marks an error the session already told splunkd about.
@@ -96,11 +97,11 @@ func (s *Session) run() error {
 		return nil // started and stopped without a word: nothing to do
 	}
 	if err != nil {
-		return fmt.Errorf("bitsscore: reading the first request: %v", err)
+		return fmt.Errorf("bitsscore: reading the first request: %w", err)
 	}
 	req, err := scp.DecodeRequest(msg.Metadata)
 	if err != nil {
-		return fmt.Errorf("bitsscore: %v", err)
+		return fmt.Errorf("bitsscore: %w", err)
 	}
 	if req.Action != scp.ActionGetInfo {
 		return fmt.Errorf("bitsscore: protocol error: the first request is %q; splunkd must send getinfo first", req.Action)
@@ -125,14 +126,15 @@ func (s *Session) run() error {
 		s.log = log
 		s.log.printf("getinfo: splunk %s, sid %s, args %s", logValue(info.SplunkVersion), logValue(info.SID), logValue(fmt.Sprintf("%q", info.Args)))
 	}
-	cfg.KnownGoodFile = localKnownGoodPath()
-	if cfg.Mode == ModeHardened {
+	cfg.Detection.KnownGoodFile = localKnownGoodPath()
+	if cfg.Mode == modes.Hardened {
 		// Once per session, before the getinfo reply: every worker shares
-		// the one list, and a bad file fails the getinfo.
-		if cfg.KnownGood, err = loadKnownGood(cfg.KnownGoodFile, true); err != nil {
+		// the one list, and a bad file fails the getinfo. Not through a
+		// symbolic link: the path is the app's, not the user's.
+		if cfg.Detection.KnownGood, err = modes.LoadKnownGood(cfg.Detection.KnownGoodFile, true); err != nil {
 			return err
 		}
-		s.log.printf("known-good list read: %d entries (the shipped ones, and the local list %q if there is one)", cfg.KnownGood.Len(), logValue(cfg.KnownGoodFile))
+		s.log.printf("known-good list read: %d entries (the shipped ones, and the local list %q if there is one)", cfg.Detection.KnownGood.Len(), logValue(cfg.Detection.KnownGoodFile))
 	}
 	// Each worker has its own detector: a detector is not safe for
 	// concurrent use.

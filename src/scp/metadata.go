@@ -88,7 +88,7 @@ func DecodeRequest(metadata []byte) (Request, error) {
 		return req, fmt.Errorf("metadata is not a JSON object: %q", clip(metadata))
 	}
 	if err := json.Unmarshal(trimmed, &req); err != nil {
-		return req, fmt.Errorf("metadata is not valid JSON: %v", err)
+		return req, fmt.Errorf("metadata is not valid JSON: %w", err)
 	}
 	switch req.Action {
 	case ActionGetInfo, ActionExecute:

@@ -91,7 +91,7 @@ func checkExecuteReply(n int, msg scp.Message, finished bool) (Reply, error) {
 func checkStreamingBody(n int, request []byte, reply *Table) error {
 	in, err := DecodeTable(request)
 	if err != nil {
-		return fmt.Errorf("the request body itself does not parse (a driver misuse): %v", err)
+		return fmt.Errorf("the request body itself does not parse (a driver misuse): %w", err)
 	}
 	if len(in.Rows) == 0 {
 		return nil

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"bitsscore/src/detect/modes"
 	"bitsscore/src/internal/textfmt"
 	"bitsscore/src/scp"
 	"bitsscore/src/splunkd"
@@ -71,7 +72,7 @@ func run(out io.Writer, command, eventsFile string, chunkSize int) error {
 		len(events.Rows), chunks, strings.Join(info.RequiredFields, ", "))
 	shown, hidden := where(events)
 	sortRows(events, shown)
-	fmt.Fprintf(out, "What the saved search shows: %d events where (IsBitsAdmin=1 OR IsPowerShell=1) AND SuspicionScore >= 1,\nsorted by SuspicionScore, then _time, descending.\n\n", len(shown))
+	fmt.Fprintf(out, "What the saved search shows: %d events %s,\nsorted by SuspicionScore, then _time, descending.\n\n", len(shown), modes.AlertCondition(modes.SPL))
 	printTable(out, events, shown)
 	if len(hidden) > 0 {
 		fmt.Fprintf(out, "\nNot shown (%d): the where clause drops them.\n", len(hidden))
@@ -126,9 +127,8 @@ func printHardened(out io.Writer, spl, hardened *splunkd.Table) {
 	}
 	var alerts, lowered []int
 	for r := range hardened.Rows {
-		risk, _ := strconv.Atoi(hardened.Get(r, "RiskScore"))
 		switch {
-		case risk >= 50:
+		case modes.Alerts(modes.Hardened, func(field string) string { return hardened.Get(r, field) }):
 			alerts = append(alerts, r)
 		case strings.Contains(hardened.Get(r, "Indicators"), "known_good:"):
 			lowered = append(lowered, r)
@@ -139,7 +139,7 @@ func printHardened(out io.Writer, spl, hardened *splunkd.Table) {
 		b, _ := strconv.Atoi(hardened.Get(alerts[j], "RiskScore"))
 		return a > b
 	})
-	fmt.Fprintf(out, "\nThe same events with | bitsscore mode=hardened | where RiskScore >= 50: %d alerts.\n", len(alerts))
+	fmt.Fprintf(out, "\nThe same events with | bitsscore mode=hardened | %s: %d alerts.\n", modes.AlertCondition(modes.Hardened), len(alerts))
 	fmt.Fprintf(out, "SPL? says whether the original SPL shows the event too.\n\n")
 	cells := [][]string{{"RiskScore", "SPL?", "host", "EventCode", "Image", "Indicators"}}
 	for _, r := range alerts {
@@ -192,8 +192,7 @@ func countTrue(rows []int, set map[int]bool) int {
 // where applies the SPL's where clause.
 func where(t *splunkd.Table) (shown, hidden []int) {
 	for r := range t.Rows {
-		score, _ := strconv.Atoi(t.Get(r, "SuspicionScore"))
-		if (t.Get(r, "IsBitsAdmin") == "1" || t.Get(r, "IsPowerShell") == "1") && score >= 1 {
+		if modes.Alerts(modes.SPL, func(field string) string { return t.Get(r, field) }) {
 			shown = append(shown, r)
 		} else {
 			hidden = append(hidden, r)
