@@ -7,8 +7,16 @@ import (
 
 	"bitsscore/src/detect"
 	"bitsscore/src/splcsv"
-	"bitsscore/src/winevent"
 )
+
+// A RawExtractor reads a detector's inputs from one event's _raw (raw=t):
+// it sets dst[i] to the values of the field names[i], appending their bytes
+// to buf, and returns buf grown; dst's values point into it. It returns an
+// error when raw is not in a shape it reads: the event then keeps the
+// fields Splunk extracted. The session is handed one (the bitsscore binary
+// hands it winevent.ExtractXML, Windows event XML as Splunk's Windows and
+// Sysmon add-ons read it), so that the protocol layer knows no event format.
+type RawExtractor func(raw []byte, names []string, dst []detect.Values, buf []byte) ([]byte, error)
 
 // A chunkScorer turns the CSV body of one execute request into the body of
 // its reply: every record, in order, with the detector's outputs set.
@@ -61,10 +69,10 @@ type chunkScorer struct {
 	scratch []byte // decoded values of the current record
 	cell    []byte // one encoded output cell
 
-	// fromRaw (raw=t) takes the inputs from each record's _raw, Windows
-	// event XML, where the add-ons that extract them are not installed.
-	fromRaw bool
-	rawCol  int
+	// extractRaw, when set (raw=t), takes the inputs from each record's
+	// _raw, where the add-ons that extract them are not installed.
+	extractRaw RawExtractor
+	rawCol     int
 	// inFromColumns is true when the current record's inputs were decoded
 	// from its own cells, so an unchanged output can reuse those cells.
 	inFromColumns bool
@@ -247,7 +255,7 @@ func (s *chunkScorer) locateVerdictCells() {
 
 func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 	s.scratch = s.scratch[:0]
-	s.inFromColumns = !s.fromRaw || !s.valuesFromRaw(fields)
+	s.inFromColumns = s.extractRaw == nil || !s.valuesFromRaw(fields)
 	if s.inFromColumns {
 		if err := s.valuesFromColumns(fields); err != nil {
 			return err
@@ -258,10 +266,10 @@ func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
 	return nil
 }
 
-// valuesFromRaw extracts the inputs from the record's _raw as Splunk's
-// Windows and Sysmon add-ons would. It reports false, leaving the inputs to
-// the columns, when _raw is absent or not Windows event XML: the search may
-// mix event types, and those events keep their extracted fields.
+// valuesFromRaw extracts the inputs from the record's _raw with the
+// session's RawExtractor. It reports false, leaving the inputs to the
+// columns, when _raw is absent or not in a shape the extractor reads: the
+// search may mix event types, and those events keep their extracted fields.
 func (s *chunkScorer) valuesFromRaw(fields []splcsv.Field) bool {
 	if s.rawCol < 0 || fields[s.rawCol].IsEmpty() {
 		return false
@@ -271,7 +279,7 @@ func (s *chunkScorer) valuesFromRaw(fields []splcsv.Field) bool {
 	// The values are appended to scratch after raw, which they never
 	// overwrite; on an error the inputs are left to the columns.
 	var err error
-	s.scratch, err = winevent.ExtractXML(raw, s.inputs, s.in, s.scratch)
+	s.scratch, err = s.extractRaw(raw, s.inputs, s.in, s.scratch)
 	return err == nil
 }
 

@@ -85,10 +85,11 @@ func newParallelScorer(newDetector func() detect.Detector, workers int) *paralle
 	return p
 }
 
-// readRaw makes every worker take its inputs from _raw (raw=t).
-func (p *parallelScorer) readRaw() {
+// readRaw makes every worker take its inputs from _raw (raw=t) with
+// extract.
+func (p *parallelScorer) readRaw(extract RawExtractor) {
 	for _, s := range p.scorers {
-		s.fromRaw = true
+		s.extractRaw = extract
 	}
 }
 

@@ -31,6 +31,9 @@ type Session struct {
 	// NewDetector builds the detector a configuration asks for. Tests and
 	// other front ends may replace it.
 	NewDetector func(Config) (detect.Detector, error)
+	// ExtractRaw reads the detector's inputs from _raw when a search asks
+	// for raw=t; nil refuses raw=t. The command's main package sets it.
+	ExtractRaw RawExtractor
 }
 
 // NewSession returns a session reading splunkd's requests from r and
@@ -151,7 +154,10 @@ func (s *Session) run() error {
 		return d
 	}, len(detectors))
 	if cfg.Raw {
-		scorer.readRaw()
+		if s.ExtractRaw == nil {
+			return fmt.Errorf("bitsscore: raw=t: this build of the command reads no _raw. Syntax: %s", Syntax)
+		}
+		scorer.readRaw(s.ExtractRaw)
 	}
 	required := det.Inputs()
 	if cfg.Raw {

@@ -14,6 +14,8 @@ import (
 
 	"bitsscore/src/cli"
 	"bitsscore/src/command"
+	"bitsscore/src/detect"
+	"bitsscore/src/winevent"
 )
 
 func main() {
@@ -30,5 +32,10 @@ func main() {
 	// SIGPIPE; with it the write fails and the session ends with a status.
 	signal.Ignore(syscall.SIGPIPE)
 	command.LimitMemory = debug.SetMemoryLimit
-	os.Exit(command.NewSession(os.Stdin, os.Stdout).Run())
+	session := command.NewSession(os.Stdin, os.Stdout)
+	// raw=t reads Windows event XML, as Splunk's Windows and Sysmon
+	// add-ons do: the protocol session is handed the reader, it imports no
+	// event format.
+	session.ExtractRaw = winevent.ExtractXML[detect.Values]
+	os.Exit(session.Run())
 }
