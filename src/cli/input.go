@@ -250,10 +250,7 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 		return fmt.Errorf("%s:1: header: %w", source, err)
 	}
 	header = slices.Clone(header)
-	mvColumn := make([]int, len(header)) // column of each field's __mv_ companion, or -1
-	for c, name := range header {
-		mvColumn[c] = slices.Index(header, splcsv.MultivaluePrefix+name)
-	}
+	mvColumn := splcsv.CompanionColumns(header)
 	nextLine := 2 // where the next record starts, for a record too large to be read
 	for {
 		capped.reset()
@@ -289,17 +286,13 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 				continue
 			}
 			name := header[c]
-			var values []string
-			if m := mvColumn[c]; m >= 0 && m < len(record) && record[m] != "" {
-				vals, _, err := splcsv.DecodeMultivalue([]byte(record[m]), nil, nil)
-				if err != nil {
-					bad(&inputError{source: source, line: line, err: fmt.Errorf("field %s: %w", name, err)})
-				}
-				for _, v := range vals {
-					values = append(values, string(v))
-				}
-			} else if cell != "" {
-				values = []string{cell}
+			var mv string
+			if m := mvColumn[c]; m >= 0 && m < len(record) {
+				mv = record[m]
+			}
+			values, err := splcsv.FieldValues(cell, mv)
+			if err != nil {
+				bad(&inputError{source: source, line: line, err: fmt.Errorf("field %s: %w", name, err)})
 			}
 			if len(values) > 0 {
 				ev.fields[name] = values

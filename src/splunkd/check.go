@@ -168,19 +168,9 @@ func (t *Table) Get(row int, name string) string {
 // Values returns a field's values in a record: decoded from its __mv_
 // companion when that is non-empty, else the cell; nil for a null field.
 func (t *Table) Values(row int, name string) ([]string, error) {
-	if mv := t.Get(row, splcsv.MultivaluePrefix+name); mv != "" {
-		vals, _, err := splcsv.DecodeMultivalue([]byte(mv), nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]string, len(vals))
-		for i, v := range vals {
-			out[i] = string(v)
-		}
-		return out, nil
+	values, err := splcsv.FieldValues(t.Get(row, name), t.Get(row, splcsv.MultivaluePrefix+name))
+	if err != nil {
+		return nil, err
 	}
-	if v := t.Get(row, name); v != "" {
-		return []string{v}, nil
-	}
-	return nil, nil
+	return values, nil
 }
