@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"bitsscore/src/scp"
-	"bitsscore/src/splcsv"
 	"bitsscore/src/splunkd"
 	"bitsscore/src/winevent"
 )
@@ -116,7 +115,7 @@ func drive(s *splunkd.Session, events *splunkd.Table, args []string, chunkSize i
 		return fmt.Errorf("after a clean session the command ended with %s", exit)
 	}
 	if len(events.Header) > 0 {
-		env.Stdout.Write(tableCSV(events))
+		env.Stdout.Write(events.Encode())
 	}
 	fmt.Fprintf(env.Stderr, "bitsscore replay: clean session: getinfo type=%s required_fields=%q, %d events in %d execute requests, exit status 0\n",
 		info.Type, info.RequiredFields, len(events.Rows), len(replies))
@@ -164,17 +163,6 @@ func loadEvents(name string, env Env) (*splunkd.Table, error) {
 		}
 	}
 	return splunkd.DecodeTable(winevent.ToCSV(events, names))
-}
-
-func tableCSV(t *splunkd.Table) []byte {
-	w := splcsv.NewWriter()
-	for _, row := range append([][]string{t.Header}, t.Rows...) {
-		for _, v := range row {
-			w.WriteString(v)
-		}
-		w.EndRecord()
-	}
-	return w.Bytes()
 }
 
 // traceTo prints each message: its direction, metadata, and the first

@@ -129,6 +129,19 @@ type Table struct {
 	Rows   [][]string // cell values, quotes decoded
 }
 
+// Encode returns t as a CSV body, DecodeTable's inverse: the header
+// row, then every row, each cell as splcsv writes it.
+func (t *Table) Encode() []byte {
+	w := splcsv.NewWriter()
+	for _, row := range append([][]string{t.Header}, t.Rows...) {
+		for _, v := range row {
+			w.WriteString(v)
+		}
+		w.EndRecord()
+	}
+	return w.Bytes()
+}
+
 // DecodeTable decodes a CSV body. An empty body is an empty table.
 func DecodeTable(body []byte) (*Table, error) {
 	r := splcsv.NewReader(body)
