@@ -145,16 +145,16 @@ func (a *analysis) processCreation(in []detect.Values) {
 	if img == nil {
 		img = first(in[inNewProcessName])
 	}
-	imgS := a.whole(img)
-	a.facts.process = append(a.facts.process, imgS)
-	base := basename(a.lowOf(imgS))
-	ofn := a.lowOf(a.whole(bytes.TrimSpace(first(in[inOriginalFileName]))))
+	imageSpan := a.whole(img)
+	a.facts.process = append(a.facts.process, imageSpan)
+	base := basename(a.lowOf(imageSpan))
+	originalName := a.lowOf(a.whole(bytes.TrimSpace(first(in[inOriginalFileName]))))
 
-	isBitsadmin := string(base) == "bitsadmin.exe" || string(ofn) == "bitsadmin.exe"
-	if string(ofn) == "bitsadmin.exe" && string(base) != "bitsadmin.exe" {
+	isBitsadmin := string(base) == "bitsadmin.exe" || string(originalName) == "bitsadmin.exe"
+	if string(originalName) == "bitsadmin.exe" && string(base) != "bitsadmin.exe" {
 		a.found.set(factRenamedBitsadmin)
 	}
-	isPowerShell := nameIn(base, powerShellNames) || originalNameIn(ofn, powerShellOriginalNames)
+	isPowerShell := nameIn(base, powerShellNames) || originalNameIn(originalName, powerShellOriginalNames)
 
 	cmd := in[inCommandLine]
 	if first(cmd) == nil {
@@ -167,7 +167,7 @@ func (a *analysis) processCreation(in []detect.Values) {
 		}
 	}
 	if bitsUse {
-		a.procs = append(a.procs, imgS)
+		a.procs = append(a.procs, imageSpan)
 	}
 
 	parent := first(in[inParentImage])
@@ -184,14 +184,14 @@ func (a *analysis) processCreation(in []detect.Values) {
 		a.found.set(factOfficeParent)
 	}
 	if string(parentBase) == "svchost.exe" {
-		a.serviceChild(imgS, base, ofn, first(in[inParentCommandLine]), cmd)
+		a.serviceChild(imageSpan, base, originalName, first(in[inParentCommandLine]), cmd)
 	}
 }
 
 // serviceChild reads a child of svchost.exe: the BITS service starts a
 // job's SetNotifyCmdLine program, and nothing else but error reporting.
-func (a *analysis) serviceChild(img span, base, ofn, parentCmd []byte, cmd detect.Values) {
-	interpreter := nameIn(base, interpreterNames) || nameIn(ofn, interpreterNames)
+func (a *analysis) serviceChild(img span, base, originalName, parentCmd []byte, cmd detect.Values) {
+	interpreter := nameIn(base, interpreterNames) || nameIn(originalName, interpreterNames)
 	if parentCmd == nil {
 		// Security 4688 names no parent command line: any service could be
 		// the parent (the Task Scheduler starts cmd.exe too), so this is a
@@ -292,11 +292,11 @@ func (a *analysis) commandText(text []byte, procBitsadmin, procPowerShell bool, 
 	bits := false
 	for k := lo; k < hi; k++ {
 		t := a.toks[k]
-		lt := a.lowOf(t.span)
-		if urlStart(lt) >= 0 {
+		lowToken := a.lowOf(t.span)
+		if urlStart(lowToken) >= 0 {
 			continue
 		}
-		base := basename(lt)
+		base := basename(lowToken)
 		switch {
 		case k == lo && procBitsadmin || nameIn(base, []string{"bitsadmin"}):
 			if t.obf >= 0 {
@@ -324,13 +324,13 @@ func (a *analysis) commandText(text []byte, procBitsadmin, procPowerShell bool, 
 	return bits
 }
 
-func isSwitch(lt []byte) bool {
-	return len(lt) > 1 && (lt[0] == '/' || lt[0] == '-') && urlStart(lt) < 0 && pathStart(lt) < 0
+func isSwitch(lowToken []byte) bool {
+	return len(lowToken) > 1 && (lowToken[0] == '/' || lowToken[0] == '-') && urlStart(lowToken) < 0 && pathStart(lowToken) < 0
 }
 
 // switchName returns a switch's name without its prefix or a `:value`.
-func switchName(lt []byte) []byte {
-	name := lt[1:]
+func switchName(lowToken []byte) []byte {
+	name := lowToken[1:]
 	if i := bytes.IndexByte(name, ':'); i >= 0 {
 		name = name[:i]
 	}
@@ -353,9 +353,9 @@ func (a *analysis) bitsadmin(k, end int) {
 	)
 	for m := k + 1; m < end; m++ {
 		t := a.toks[m]
-		lt := a.lowOf(t.span)
-		if isSwitch(lt) {
-			name := switchName(lt)
+		lowToken := a.lowOf(t.span)
+		if isSwitch(lowToken) {
+			name := switchName(lowToken)
 			if obfuscatedSwitch(t, name) {
 				a.found.set(factQuoteObfuscation)
 			}
@@ -391,7 +391,7 @@ func (a *analysis) bitsadmin(k, end int) {
 		}
 		if expectTitle {
 			expectTitle = false
-			if urlStart(lt) < 0 && pathStart(lt) < 0 {
+			if urlStart(lowToken) < 0 && pathStart(lowToken) < 0 {
 				a.titles = append(a.titles, t.span)
 				continue
 			}
@@ -412,12 +412,12 @@ func (a *analysis) bitsadmin(k, end int) {
 				// The local file of an upload is what leaves, not a payload.
 				continue
 			}
-			s, last := a.joined(m, end, int32(max(pathStart(lt), 0)))
+			s, last := a.joined(m, end, int32(max(pathStart(lowToken), 0)))
 			a.dest(s, remoteExt, true)
 			m = last
 			continue
 		}
-		if us := urlStart(lt); us >= 0 {
+		if us := urlStart(lowToken); us >= 0 {
 			a.urlToken(m, us, true)
 		}
 	}
@@ -444,11 +444,11 @@ func (a *analysis) notifyProgram(m, end int) {
 		a.found.set(factNotifyUserWritable)
 	}
 	for k := last + 1; k < end; k++ {
-		lt := a.lowOf(a.toks[k].span)
-		if k == last+1 && nameIn(basename(lt), interpreterNames) {
+		lowToken := a.lowOf(a.toks[k].span)
+		if k == last+1 && nameIn(basename(lowToken), interpreterNames) {
 			a.found.set(factNotifyInterpreter)
 		}
-		if isUserWritable(lt) {
+		if isUserWritable(lowToken) {
 			a.found.set(factNotifyUserWritable)
 		}
 	}
@@ -460,14 +460,14 @@ func (a *analysis) notifyProgram(m, end int) {
 func (a *analysis) desktopImgDownldr(from, end int) bool {
 	found := false
 	for m := from; m < end; m++ {
-		lt := a.lowOf(a.toks[m].span)
+		lowToken := a.lowOf(a.toks[m].span)
 		// Not isSwitch: the switch carries its URL (`/lockscreenurl:https://x`).
-		if len(lt) > 1 && (lt[0] == '/' || lt[0] == '-') && string(switchName(lt)) == "lockscreenurl" {
+		if len(lowToken) > 1 && (lowToken[0] == '/' || lowToken[0] == '-') && string(switchName(lowToken)) == "lockscreenurl" {
 			a.found.set(factDesktopImgDownldr)
 			found = true
-			if us := urlStart(lt); us >= 0 {
+			if us := urlStart(lowToken); us >= 0 {
 				a.urlToken(m, us, true)
-			} else if ps := bytes.IndexByte(lt, ':'); ps >= 0 && ps+1 < len(lt) {
+			} else if ps := bytes.IndexByte(lowToken, ':'); ps >= 0 && ps+1 < len(lowToken) {
 				a.source(span{a.toks[m].start + int32(ps) + 1, a.toks[m].end}, true)
 			}
 		}
