@@ -99,7 +99,7 @@ Options:
 		*alertsOnly = false // every event joins its job; the jobs are filtered
 	}
 
-	s := newScorer(det, *mode)
+	s := newEventScorer(det, *mode)
 	run := &scoreRun{env: env, s: s, out: out, alertsOnly: *alertsOnly, quiet: *quiet, progress: newProgress(env)}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -127,7 +127,7 @@ Options:
 // exit status.
 type scoreRun struct {
 	env        Env
-	s          *scorer
+	s          *eventScorer
 	out        eventWriter
 	alertsOnly bool
 	quiet      bool
@@ -195,8 +195,8 @@ func (run *scoreRun) file(name string) {
 	}
 }
 
-// A scorer runs the detector over events read from files.
-type scorer struct {
+// An eventScorer runs the detector over events read from files.
+type eventScorer struct {
 	det     detect.Detector
 	mode    string
 	in, out []detect.Values
@@ -208,7 +208,7 @@ type scorer struct {
 	outputs []string // det.Outputs()
 }
 
-func newScorer(det detect.Detector, mode string) *scorer {
+func newEventScorer(det detect.Detector, mode string) *eventScorer {
 	outputs := det.Outputs()
 	wanted := slices.Clone(det.Inputs())
 	for _, name := range shownFields {
@@ -216,7 +216,7 @@ func newScorer(det detect.Detector, mode string) *scorer {
 			wanted = append(wanted, name)
 		}
 	}
-	return &scorer{
+	return &eventScorer{
 		det: det, mode: mode, wanted: wanted,
 		in: make([]detect.Values, len(det.Inputs())), out: make([]detect.Values, len(outputs)),
 		outputs: outputs,
@@ -229,7 +229,7 @@ type scoreResult struct {
 	readsFields bool // the event has a value in some field the detection reads
 }
 
-func (s *scorer) score(ev *inputEvent) scoreResult {
+func (s *eventScorer) score(ev *inputEvent) scoreResult {
 	var res scoreResult
 	// The inputs are copied into one buffer, sliced after it stops growing.
 	s.scratch = s.scratch[:0]
