@@ -23,7 +23,7 @@ func Indicators() []IndicatorDoc {
 	out := make([]IndicatorDoc, len(rules))
 	for i, r := range rules {
 		// The docs' Markdown code marks mean nothing in a Splunk table.
-		out[i] = IndicatorDoc{Name: r.name, Weight: r.weight, Evasion: r.evasion, Description: strings.ReplaceAll(r.description, "`", ""),
+		out[i] = IndicatorDoc{Name: r.indicatorName(), Weight: r.weight, Evasion: r.kind == evasion, Description: strings.ReplaceAll(r.description, "`", ""),
 			Technique: r.technique, Reference: r.reference}
 	}
 	return out
@@ -34,14 +34,17 @@ func Indicators() []IndicatorDoc {
 // meaning, attack example, nearest benign twin and reference.
 func IndicatorTable() string {
 	var b strings.Builder
-	b.WriteString("| indicator | weight | evasion | ATT&CK | meaning | attack example | benign twin | reference |\n")
+	b.WriteString("| indicator | weight | kind | ATT&CK | meaning | attack example | benign twin | reference |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rules {
-		evasion := ""
-		if r.evasion {
-			evasion = "yes"
+		kind := ""
+		switch r.kind {
+		case evasion:
+			kind = "evasion"
+		case knownGood:
+			kind = "known-good"
 		}
-		fmt.Fprintf(&b, "| `%s` | %d | %s | %s | %s | %s | %s | %s |\n", r.name, r.weight, evasion,
+		fmt.Fprintf(&b, "| `%s` | %d | %s | %s | %s | %s | %s | %s |\n", r.indicatorName(), r.weight, kind,
 			strings.ReplaceAll(r.technique, ";", ", "), cell(r.description), exampleCell(r.attack), exampleCell(r.benign), cell(r.reference))
 	}
 	return b.String()

@@ -52,7 +52,7 @@ func TestIndicatorsAPI(t *testing.T) {
 	}
 	for i, d := range docs {
 		r := rules[i]
-		if d.Name != r.name || d.Weight != r.weight || d.Evasion != r.evasion || d.Technique != r.technique ||
+		if d.Name != r.indicatorName() || d.Weight != r.weight || d.Evasion != (r.kind == evasion) || d.Technique != r.technique ||
 			d.Description != strings.ReplaceAll(r.description, "`", "") || d.Reference != r.reference {
 			t.Errorf("Indicators()[%d] = %+v, rule %s", i, d, r.name)
 		}

@@ -26,6 +26,9 @@ const (
 	factRenamedBitsadmin // OriginalFileName bitsadmin.exe, image name not
 	factOfficeParent     // an Office application started the BITS-using process
 	factSPLAlert         // the original SPL alerts on this event
+	// factSPLProgramNameOnly: the SPL alerts only through SuspiciousExt,
+	// and only the program's own name ends in an executable extension.
+	factSPLProgramNameOnly
 
 	// The BITS job's creator (Bits-Client 3 processPath).
 	factJobCreated

@@ -32,27 +32,10 @@ func splVerdict(t testing.TB, d detect.Detector, spl detect.Detector, in []detec
 	return (get("IsBitsAdmin") == "1" || get("IsPowerShell") == "1") && get("SuspicionScore") != "0" && get("SuspicionScore") != ""
 }
 
-// onlyProgramName reports the SPL's documented defect: its alert rests on
-// SuspiciousExt matching the program's own name, so the command line with
-// its program removed would not alert.
-func onlyProgramName(t testing.TB, d, spl detect.Detector, in []detect.Values) bool {
-	t.Helper()
-	stripped := slices.Clone(in)
-	for _, name := range []string{"CommandLine", "ProcessCommandLine"} {
-		k := slices.Index(d.Inputs(), name)
-		var vs detect.Values
-		for _, v := range in[k] {
-			vs = append(vs, append([]byte("x "), v[programEnd(v):]...))
-		}
-		stripped[k] = vs
-	}
-	return !splVerdict(t, d, spl, stripped)
-}
-
 // checkNeverWeaker asserts point 2 of the hardened mode's contract on one
-// event: where the SPL alerts, this mode alerts, unless a known-good entry
-// lowered the event (and no evasion kept it) or the SPL's alert rests only
-// on its program-name defect.
+// event, in the issue's words: every event the original saved search
+// alerts on alerts in hardened mode (RiskScore>=50) unless a known-good
+// entry matches and no evasion is present.
 func checkNeverWeaker(t *testing.T, where string, d, spl detect.Detector, in []detect.Values) {
 	t.Helper()
 	if !splVerdict(t, d, spl, in) {
@@ -66,12 +49,14 @@ func checkNeverWeaker(t *testing.T, where string, d, spl detect.Detector, in []d
 	if n, err := strconv.Atoi(strings.Join(risk, "")); err == nil && n >= AlertThreshold {
 		return
 	}
+	knownGood, evaded := false, false
 	for _, ind := range inds {
-		if strings.HasPrefix(ind, "known_good:") {
-			return
+		knownGood = knownGood || strings.HasPrefix(ind, "known_good:")
+		if i, ok := indicatorByName(ind); ok && rules[i].kind == evasion {
+			evaded = true
 		}
 	}
-	if onlyProgramName(t, d, spl, in) {
+	if knownGood && !evaded {
 		return
 	}
 	t.Errorf("%s: the SPL alerts, hardened RiskScore %v, Indicators %v (inputs %q)", where, risk, inds, cloneValues(in))
@@ -132,6 +117,49 @@ func TestNeverWeakerThanSPLOnRandomEvents(t *testing.T) {
 	for _, rl := range rules {
 		for _, e := range []example{rl.attack, rl.benign} {
 			checkNeverWeaker(t, rl.name, d, spl, toInputs(d, ev(e...)))
+		}
+	}
+}
+
+// TestSPLProgramNameOnly: the built-in known-good entry allows an SPL alert
+// that rests only on the program's own name, and nothing that uses BITS:
+// an SPL alert on a bitsadmin verb that acts on jobs is a real one.
+func TestSPLProgramNameOnly(t *testing.T) {
+	d, spl := New(nil), detect.NewSPL()
+	const allowed, overridden = "known_good:spl_program_name_only", "known_good_overridden:spl_program_name_only"
+	for _, c := range []struct {
+		name  string
+		e     event
+		alert bool
+		want  []string // indicators the event must carry
+	}{
+		{"PowerShell Get-Date", ev("EventCode", "1", "Image", powershellExe, "CommandLine", `powershell.exe -c Get-Date`), false, []string{allowed, "spl_alert"}},
+		{"quoted PowerShell path", ev("EventCode", "1", "Image", powershellExe, "CommandLine", `"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -NonInteractive`), false, []string{allowed}},
+		{"pwsh", ev("EventCode", "1", "Image", `C:\Program Files\PowerShell\7\pwsh.exe`, "CommandLine", `pwsh.exe -NoLogo`), false, []string{allowed}},
+		{"bitsadmin.exe /list", ev("EventCode", "1", "Image", bitsadminExe, "CommandLine", `bitsadmin.exe /list /allusers /verbose`), false, []string{allowed}},
+		{"encoded Get-Date", ev("EventCode", "1", "Image", powershellExe, "CommandLine", `powershell.exe -enc `+exEncode("Get-Date")), false, []string{allowed, "encoded_command"}},
+		{"bitsadmin.exe /resume", ev("EventCode", "1", "Image", bitsadminExe, "CommandLine", `bitsadmin.exe /resume job`), true, []string{"spl_alert", "bitsadmin_job_control"}},
+		{"bitsadmin.exe /resume (Atomic Red Team T1197 #3)", ev("EventCode", "1", "Image", bitsadminExe, "CommandLine", `bitsadmin.exe /resume AtomicBITS`), true, []string{"spl_alert", "bitsadmin_job_control"}},
+		{"bitsadmin.exe /reset", ev("EventCode", "1", "Image", bitsadminExe, "CommandLine", `bitsadmin.exe /reset`), true, []string{"spl_alert", "bitsadmin_reset"}},
+		{"bitsadmin.exe /complete", ev("EventCode", "1", "Image", bitsadminExe, "CommandLine", `bitsadmin.exe /complete job`), true, []string{"spl_alert", "bitsadmin_job_control"}},
+		{"encoded Start-BitsTransfer", ev("EventCode", "1", "Image", powershellExe, "CommandLine", `powershell.exe -enc `+exEncode(`Start-BitsTransfer -Source https://intranet/a.csv -Destination D:\a.csv`)), true, []string{"spl_alert", "bits_in_encoded_command"}},
+		{"PowerShell running a script file", ev("EventCode", "1", "Image", powershellExe, "CommandLine", `powershell.exe -File D:\scripts\inventory.ps1`), true, []string{"spl_alert"}},
+		{"obfuscated program name", ev("EventCode", "1", "Image", bitsadminExe, "CommandLine", `bit"sad"min.exe /list`), true, []string{overridden, "quote_obfuscation"}},
+	} {
+		r := score(t, d, c.e)
+		if (r.risk >= AlertThreshold) != c.alert {
+			t.Errorf("%s: RiskScore %d (Indicators %v), want alert=%v", c.name, r.risk, r.indicators, c.alert)
+		}
+		for _, ind := range c.want {
+			if !r.has(ind) {
+				t.Errorf("%s: Indicators %v lack %s", c.name, r.indicators, ind)
+			}
+		}
+		if c.alert && r.has(allowed) {
+			t.Errorf("%s: an alert carries %s", c.name, allowed)
+		}
+		if !splVerdict(t, d, spl, toInputs(d, c.e)) {
+			t.Errorf("%s: the SPL does not alert: the case tests nothing", c.name)
 		}
 	}
 }

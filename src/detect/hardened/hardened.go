@@ -202,21 +202,15 @@ func (d *Detector) analyzeAndJudge(in, splOut, own []detect.Values) {
 	a.reset()
 	a.analyze(in)
 
-	if d.splAlerts(splOut) {
-		a.found.set(factSPLAlert)
-	}
+	a.found |= d.splFacts(splOut)
 	matched := judge(a.found)
 	score := matched.score()
-	risk := score
-	d.indicators = d.indicators[:0]
-	for i := range rules {
-		if matched.has(i) {
-			d.indicators = append(d.indicators, ruleNames[i])
-		}
-	}
+	risk := matched.risk()
+	d.indicators = matched.appendIndicators(d.indicators[:0])
 	if score > 0 {
-		// The known-good entries are the last rules: each one that matches
-		// caps the score, unless an evasion rule matched too.
+		// The lookup's known-good entries come after the rule table's: each
+		// one that matches caps the score, unless an evasion rule matched
+		// too.
 		a.facts.low = a.low
 		a.facts.destinations = a.dests
 		evasion := matched.hasEvasion()
@@ -254,50 +248,6 @@ func (d *Detector) analyzeAndJudge(in, splOut, own []detect.Values) {
 		d.values[f.out] = appendUnique(d.values[f.out][:0], f.buf, f.spans)
 		own[f.out] = nonEmpty(d.values[f.out])
 	}
-}
-
-// The SPL outputs the floor rule reads, in splAt order.
-const (
-	splIsBitsAdmin = iota
-	splIsPowerShell
-	splHasNotify
-	splHasTransfer
-	splSuspiciousDest
-	splSuspiciousExt
-	splExternalDownload
-	splCommandLine
-	numSPLFields
-)
-
-var splFields = [numSPLFields]string{"IsBitsAdmin", "IsPowerShell", "HasNotify", "HasTransfer", "SuspiciousDest",
-	"SuspiciousExt", "ExternalDownload", "CommandLine"}
-
-// splAlerts reports whether the original saved search keeps the event,
-// (IsBitsAdmin=1 OR IsPowerShell=1) AND SuspicionScore>=1, for a reason
-// other than its SuspiciousExt defect: `powershell.exe -c Get-Date` scores
-// 1 because the program's own name ends in .exe (docs/detection.md), and
-// an alert on every PowerShell process would bury the real ones. An
-// executable extension anywhere after the program still counts.
-func (d *Detector) splAlerts(spl []detect.Values) bool {
-	one := func(k int) bool {
-		at := d.splAt[k]
-		return at >= 0 && len(spl[at]) == 1 && string(spl[at][0]) == "1"
-	}
-	if !one(splIsBitsAdmin) && !one(splIsPowerShell) {
-		return false
-	}
-	if one(splHasNotify) || one(splHasTransfer) || one(splSuspiciousDest) || one(splExternalDownload) {
-		return true
-	}
-	if !one(splSuspiciousExt) || d.splAt[splCommandLine] < 0 {
-		return false
-	}
-	for _, cmd := range spl[d.splAt[splCommandLine]] {
-		if executableExtAfter(cmd, programEnd(cmd)) {
-			return true
-		}
-	}
-	return false
 }
 
 // programEnd returns where the program name at the start of a command line

@@ -279,13 +279,26 @@ func viaCmd(e event) event {
 	return out
 }
 
+// indicatorByName finds the scoring or evasion rule an Indicators value
+// names.
 func indicatorByName(name string) (int, bool) {
 	for i := range rules {
-		if rules[i].name == name {
+		if rules[i].name == name && rules[i].kind != knownGood {
 			return i, true
 		}
 	}
 	return 0, false
+}
+
+// builtinKnownGoodIDs are the names of the rule table's known-good rows.
+func builtinKnownGoodIDs() []string {
+	var ids []string
+	for _, r := range rules {
+		if r.kind == knownGood {
+			ids = append(ids, r.name)
+		}
+	}
+	return ids
 }
 
 // TestEveryIndicatorIsExercised keeps the tables honest: an indicator no
@@ -304,13 +317,17 @@ func TestEveryIndicatorIsExercised(t *testing.T) {
 		}
 	}
 	for _, r := range rules {
-		for _, ind := range score(t, d, ev(r.attack...)).indicators {
+		e := r.attack
+		if r.kind == knownGood {
+			e = r.benign // the event the entry allows
+		}
+		for _, ind := range score(t, d, ev(e...)).indicators {
 			seen[ind] = true
 		}
 	}
 	for _, r := range rules {
-		if !seen[r.name] {
-			t.Errorf("no test event raises %s", r.name)
+		if !seen[r.indicatorName()] {
+			t.Errorf("no test event raises %s", r.indicatorName())
 		}
 	}
 }
@@ -328,13 +345,13 @@ var weakCases = []struct {
 	{"bitsadmin upload to the intranet", viaCmd(bitsadmin(`/transfer backup /upload http://fileserver.corp.local/drop D:\backup\db.bak`)), []string{"bitsadmin_upload"}},
 	{"job from PowerShell", jobCreated(powershellExe), []string{"bits_job_from_powershell"}},
 	{"job from a Program Files updater", jobCreated(`C:\Program Files\Vendor\agent.exe`), []string{"bits_job_from_unknown_client"}},
-	{"PowerShell that only names its own .exe (the SPL's defect)", powershell(`-NoProfile -c Get-Date`), nil},
+	{"PowerShell that only names its own .exe (the SPL's defect)", powershell(`-NoProfile -c Get-Date`), []string{"known_good:spl_program_name_only", "spl_alert"}},
 	{"external transfer", transfer(`https://evil.tld/a.csv`), []string{"external_url"}},
 	{"private-IP transfer", transfer(`http://10.0.0.5/a.csv`), []string{"private_ip_url"}},
 	{"ISO from a public mirror", transfer(`https://releases.ubuntu.com/20.04.3/ubuntu-20.04.3-desktop-amd64.iso`), []string{"archive_download", "external_url"}},
 	{"svchost child without a parent command line", serviceChild(cmdExe, `cmd.exe /c whoami`, ""), []string{"svchost_child_interpreter"}},
 	{"svchost child dllhost without a parent command line", serviceChild(`C:\Windows\System32\dllhost.exe`, `DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}`, ""), nil},
-	{"encoded Get-Date", powershell(`-e ` + encode("Get-Date")), []string{"encoded_command"}},
+	{"encoded Get-Date", powershell(`-e ` + encode("Get-Date")), []string{"encoded_command", "known_good:spl_program_name_only", "spl_alert"}},
 	{"BitsTransfer module manifest", scriptBlock(`CmdletsToExport="Add-BitsFile","Complete-BitsTransfer","Get-BitsTransfer","Remove-BitsTransfer","Resume-BitsTransfer","Set-BitsTransfer","Start-BitsTransfer","Suspend-BitsTransfer"`), []string{"bits_cmdlet"}},
 	{"desktopimgdownldr from the intranet", sysmon1(`C:\Windows\System32\desktopimgdownldr.exe`, `desktopimgdownldr.exe /lockscreenurl:https://intranet.corp.local/lock.jpg /eventName:corp`), []string{"desktopimgdownldr_download", "disguised_extension"}},
 	{"chrome.exe opening an executable URL is not BITS", sysmon1(`C:\Program Files\Google\Chrome\Application\chrome.exe`, `chrome.exe https://evil.tld/a.exe`), nil},

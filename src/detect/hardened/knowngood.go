@@ -137,10 +137,24 @@ func ParseKnownGood(r io.Reader) (*KnownGood, error) {
 		if first, dup := seen[e.id]; dup {
 			return nil, fmt.Errorf("known-good list: line %d: id %q already used on line %d", line, excerpt(e.id), first)
 		}
+		if builtinKnownGood(e.id) {
+			return nil, fmt.Errorf("known-good list: line %d: id %q is a built-in entry of the rule table; choose another", line, excerpt(e.id))
+		}
 		seen[e.id] = line
 		e.line = line
 		k.entries = append(k.entries, e)
 	}
+}
+
+// builtinKnownGood reports whether id names a known-good row of the rule
+// table, whose Indicators values a lookup entry must not be able to forge.
+func builtinKnownGood(id string) bool {
+	for i := range rules {
+		if rules[i].kind == knownGood && rules[i].name == id {
+			return true
+		}
+	}
+	return false
 }
 
 // excerpt is a value of the file as an error quotes it: the file is the

@@ -44,6 +44,7 @@ func TestParseKnownGoodErrors(t *testing.T) {
 		{"host URL", header + "ok,,,https://x.com/,,,d\n", `line 2: column host`},
 		{"empty alternative", header + "ok,a.exe||b.exe,,,,,d\n", "line 2: column process: empty alternative"},
 		{"duplicate id", header + "a,x.exe,,,,,d\nb,y.exe,,,,,d\na,z.exe,,,,,d\n", `line 4: id "a" already used on line 2`},
+		{"built-in id", header + "a,x.exe,,,,,d\nspl_program_name_only,powershell.exe,,,,,d\n", `line 3: id "spl_program_name_only" is a built-in entry`},
 		{"short row", header + "a,x.exe,,,\n", "line 2: 5 fields, want 7"},
 		{"bad quoting", header + "a,\"x.exe,,,,,d\n", "known-good list: "},
 	} {

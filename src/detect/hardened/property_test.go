@@ -119,18 +119,20 @@ func checkInvariants(t *testing.T, d detect.Detector, known *KnownGood, out []de
 			t.Fatalf("Indicators %q not strictly sorted", inds)
 		}
 		s := string(v)
-		if ind, ok := indicatorByName(s); ok {
-			set.add(ind)
+		id, suppressed := strings.CutPrefix(s, "known_good:")
+		id, overridden := strings.CutPrefix(id, "known_good_overridden:")
+		if suppressed || overridden {
+			if !slices.Contains(known.IDs(), id) && !slices.Contains(builtinKnownGoodIDs(), id) {
+				t.Fatalf("Indicators holds %q, not a known-good entry", s)
+			}
+			knownGood = knownGood || suppressed
 			continue
 		}
-		id, suppressed := strings.CutPrefix(s, "known_good:")
-		if !suppressed {
-			id, _ = strings.CutPrefix(s, "known_good_overridden:")
-		}
-		if !slices.Contains(known.IDs(), id) {
+		ind, ok := indicatorByName(s)
+		if !ok {
 			t.Fatalf("Indicators holds %q, neither an indicator nor a known-good entry", s)
 		}
-		knownGood = knownGood || suppressed
+		set.add(ind)
 	}
 	switch {
 	case knownGood && n > min(set.score(), knownGoodCeiling):

@@ -1,6 +1,7 @@
 package hardened
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,10 @@ func TestRuleExamples(t *testing.T) {
 			}
 			a := score(t, d, exampleEvent(t, r.attack))
 			b := score(t, d, exampleEvent(t, r.benign))
+			if r.kind == knownGood {
+				checkKnownGoodExamples(t, r, a, b)
+				return
+			}
 			if !a.has(r.name) {
 				t.Errorf("attack: Indicators %v lack %s", a.indicators, r.name)
 			}
@@ -47,5 +52,21 @@ func TestRuleExamples(t *testing.T) {
 				t.Errorf("benign twin: RiskScore %d, Indicators %v; want < %d without %s", b.risk, b.indicators, AlertThreshold, r.name)
 			}
 		})
+	}
+}
+
+// checkKnownGoodExamples: a built-in known-good entry's benign example is
+// the event it allows (known_good:<name>, below the threshold), and its
+// attack example is the nearest event it must not allow, which alerts.
+func checkKnownGoodExamples(t *testing.T, r rule, attack, allowed result) {
+	t.Helper()
+	if r.weight != 0 {
+		t.Errorf("known-good rule %s has weight %d, want 0", r.name, r.weight)
+	}
+	if !allowed.has("known_good:"+r.name) || allowed.risk > knownGoodCeiling {
+		t.Errorf("allowed example: RiskScore %d, Indicators %v; want <= %d with known_good:%s", allowed.risk, allowed.indicators, knownGoodCeiling, r.name)
+	}
+	if attack.risk < AlertThreshold || slices.ContainsFunc(attack.indicators, func(s string) bool { return strings.HasSuffix(s, ":"+r.name) }) {
+		t.Errorf("attack twin: RiskScore %d, Indicators %v; want an alert the entry does not match", attack.risk, attack.indicators)
 	}
 }
