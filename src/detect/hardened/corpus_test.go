@@ -40,7 +40,7 @@ func recordings(t *testing.T, dir string) []string {
 // mode raises no alert.
 func TestBenignCorpusRaisesNoAlert(t *testing.T) {
 	d := New(nil)
-	n := 0
+	n, bitsClient := 0, 0
 	for _, name := range recordings(t, benignEvents) {
 		for i, raw := range recordedLines(t, name) {
 			e, err := winevent.Parse(raw)
@@ -50,12 +50,19 @@ func TestBenignCorpusRaisesNoAlert(t *testing.T) {
 			if r := score(t, d, event(e.Fields)); r.risk >= AlertThreshold {
 				t.Errorf("%s:%d (EventCode %s): RiskScore %d, Indicators %v", name, i+1, e.Get("EventCode"), r.risk, r.indicators)
 			}
+			if e.Get("Channel") == "Microsoft-Windows-Bits-Client/Operational" {
+				bitsClient++
+			}
 			n++
 		}
 	}
 	if n < 1000 {
 		t.Errorf("the benign corpus has %d events, want at least 1000", n)
 	}
+	if bitsClient == 0 {
+		t.Error("the benign corpus has no Bits-Client event")
+	}
+	t.Logf("%d events, %d of them Bits-Client", n, bitsClient)
 }
 
 // attackRecordings are the recordings of BITS abuse in testdata/real-events;
