@@ -140,6 +140,11 @@ var twinCases = []twinCase{
 	{"file-sharing domain", "file_sharing_domain",
 		powershell(`-c Start-BitsTransfer https://transfer.sh/abc/a.csv D:\data\a.csv`),
 		powershell(`-c Start-BitsTransfer https://example.com/abc/a.csv D:\data\a.csv`)},
+	// Dropbox's own client downloads are known-good (dropbox_download);
+	// its users' files are not.
+	{"Dropbox user content vs Dropbox's client update (Bits-Client 59)", "file_sharing_domain",
+		transfer(`https://dl.dropboxusercontent.com/s/0a1b2c/DropboxClient_119.4.1772.exe`),
+		transfer(`https://edge.dropboxstatic.com/dbx-releng/client/DropboxClient_119.4.1772.exe`)},
 
 	// Payload and destination.
 	{"executable from an external host (Bits-Client 59)", "executable_download",

@@ -164,6 +164,10 @@ func TestKnownGoodSuppression(t *testing.T) {
 		{"Office CDN", transfer(`http://officecdn.microsoft.com/pr/492350f6/office/data/v64_16.0.1.cab`), "office_cdn_download"},
 		{"Office Click-to-Run client", jobCreated(`C:\Program Files\Common Files\microsoft shared\ClickToRun\OfficeClickToRun.exe`), "office_c2r_client"},
 		{"Adobe updater job", jobCreated(`C:\Users\alice\AppData\Local\Adobe\ARM\1.0\AdobeARM.exe`), "adobe_update_client"},
+		// Dropbox's updater names its job after the temporary file it
+		// downloads the new client to.
+		{"Dropbox client update (59)", ev("EventCode", "59", "url", `https://edge.dropboxstatic.com/dbx-releng/client/DropboxClient_119.4.1772.exe`, "name", `C:\Users\alice\AppData\Local\Temp\{01D3B6B2-2973-4793-871A-73C3959515FF}-DropboxClient_119.4.1772.exe`), "dropbox_download"},
+		{"Dropbox client update (16403)", fileAdded(`https://edge.dropboxstatic.com/dbx-releng/client/DropboxClient_119.4.1772.exe`, `C:\Users\alice\AppData\Local\Temp\{01D3B6B2-2973-4793-871A-73C3959515FF}-DropboxClient_119.4.1772.exe`, `CORP\alice`), "dropbox_download"},
 	} {
 		before := score(t, raw, c.e)
 		after := score(t, d, c.e)
