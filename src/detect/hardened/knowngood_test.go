@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -167,6 +168,8 @@ func TestKnownGoodSuppression(t *testing.T) {
 		// Dropbox's updater names its job after the temporary file it
 		// downloads the new client to.
 		{"Dropbox client update (59)", ev("EventCode", "59", "url", `https://edge.dropboxstatic.com/dbx-releng/client/DropboxClient_119.4.1772.exe`, "name", `C:\Users\alice\AppData\Local\Temp\{01D3B6B2-2973-4793-871A-73C3959515FF}-DropboxClient_119.4.1772.exe`), "dropbox_download"},
+		{"Push Notification Platform tile image (59)", ev("EventCode", "59", "url", `https://img-s-msn-com.akamaized.net/tenant/amp/entityid/BB1ev7Gj.img?w=204&h=100&m=6&tilesize=wide&ms-scale=100&ms-contrast=standard`, "name", "Push Notification Platform Job: 1"), "windows_push_notification_images"},
+		{"Push Notification Platform tile image (16403)", fileAdded(`https://img-s-msn-com.akamaized.net/tenant/amp/entityid/AArXcnF.img?w=204&h=100&m=6&tilesize=wide`, `C:\Users\alice\AppData\Local\Packages\Microsoft.Windows.ShellExperienceHost_cw5n1h2txyewy\AC\Temp\BIT1A2B.tmp`, `CORP\alice`), "windows_push_notification_images"},
 		{"Dropbox client update (16403)", fileAdded(`https://edge.dropboxstatic.com/dbx-releng/client/DropboxClient_119.4.1772.exe`, `C:\Users\alice\AppData\Local\Temp\{01D3B6B2-2973-4793-871A-73C3959515FF}-DropboxClient_119.4.1772.exe`, `CORP\alice`), "dropbox_download"},
 	} {
 		before := score(t, raw, c.e)
@@ -252,6 +255,24 @@ func TestGlobAgainstReference(t *testing.T) {
 		p, s := word("ab*", 6), word("ab", 8)
 		if got, want := compileGlob([]byte(p)).match([]byte(s)), referenceGlob(p, s); got != want {
 			t.Fatalf("glob %q on %q = %v, reference %v", p, s, got, want)
+		}
+	}
+}
+
+// TestHostOnlyEntriesAreAnchored: a host-only entry trusts its vendor's
+// host, not a name that merely contains it, nor the vendor's other hosts
+// where anyone may publish.
+func TestHostOnlyEntriesAreAnchored(t *testing.T) {
+	d := New(nil)
+	for _, e := range []event{
+		fileAdded(`https://img-s-msn-com.akamaized.net.evil.tld/tenant/a.img`, `C:\Users\alice\AppData\Local\Temp\a.img`, `CORP\alice`),
+		fileAdded(`https://evil-img-s-msn-com.akamaized.net/tenant/a.img`, `C:\Users\alice\AppData\Local\Temp\a.img`, `CORP\alice`),
+		transfer(`https://dl.dropboxusercontent.com/s/0a1b2c/DropboxClient_119.4.1772.exe`),
+		transfer(`https://edge.dropboxstatic.com.evil.tld/dbx-releng/client/DropboxClient_119.4.1772.exe`),
+	} {
+		r := score(t, d, e)
+		if r.risk < AlertThreshold || slices.ContainsFunc(r.indicators, func(s string) bool { return strings.HasPrefix(s, "known_good") }) {
+			t.Errorf("%v: RiskScore %d, Indicators %v; want an alert no entry lowers", e, r.risk, r.indicators)
 		}
 	}
 }
