@@ -377,14 +377,16 @@ func (s ruleSet) score() int {
 // suppression.
 func (s ruleSet) hasEvasion() bool { return s.hasKind(evasion) }
 
-func (s ruleSet) hasKind(k ruleKind) bool {
+func (s ruleSet) hasKind(k ruleKind) bool { return s&rulesOfKind[k] != 0 }
+
+// rulesOfKind holds, per kind, the set of the rules of that kind, so that
+// a verdict tests a kind in one AND.
+var rulesOfKind = func() (out [knownGood + 1]ruleSet) {
 	for i := range rules {
-		if s.has(i) && rules[i].kind == k {
-			return true
-		}
+		out[rules[i].kind].add(i)
 	}
-	return false
-}
+	return out
+}()
 
 // risk is the RiskScore the rule table gives: the score, capped at
 // knownGoodCeiling when a built-in known-good entry matched and no evasion
