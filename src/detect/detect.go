@@ -33,15 +33,24 @@ type Detector interface {
 	Score(in []Values, out []Values)
 }
 
-// A Verdicter is a Detector whose every output not named like one of its
-// inputs (the outputs that do not pass an input through) is decided by one
-// small number, the verdict of its last Score: two Scores with the same
-// verdict set those outputs to equal values. A caller writing millions of
-// events can then encode those outputs once per verdict, not once per event.
+// A Verdicter is a Detector whose outputs not named like one of its inputs
+// (the outputs that do not pass an input through) are, for many events,
+// decided by one small number, the verdict of its last Score: two Scores
+// with the same verdict set those outputs to equal values. A caller
+// writing millions of events can then encode those outputs once per
+// verdict, not once per event.
+//
+// Some events' outputs may depend on the event itself (mode=hardened's
+// extracted URL, say): for those, Verdict returns NoVerdict, and the
+// caller encodes that event's outputs from its values.
 type Verdicter interface {
 	Detector
 	// Verdicts is the number of verdicts; Verdict is the last Score's, in
-	// [0, Verdicts()).
+	// [0, Verdicts()), or NoVerdict when no verdict decides its outputs.
 	Verdicts() int
 	Verdict() int
 }
+
+// NoVerdict is the Verdict of a Score whose outputs are not decided by a
+// verdict.
+const NoVerdict = -1

@@ -123,12 +123,16 @@ type Detector struct {
 	// when absent.
 	splAt [numSPLFields]int
 
-	a          analysis
-	memo       *resultMemo // nil: every event analysed
-	riskBuf    []byte
-	risk       detect.Values // one value, riskBuf, reused
-	indicators [][]byte
-	values     [numOwnOutputs][][]byte
+	a    analysis
+	memo *resultMemo // nil: every event analysed
+	// splVerdicter is spl when it is a detect.Verdicter; verdict is the
+	// last Score's (see Verdict).
+	splVerdicter detect.Verdicter
+	verdict      int
+	riskBuf      []byte
+	risk         detect.Values // one value, riskBuf, reused
+	indicators   [][]byte
+	values       [numOwnOutputs][][]byte
 }
 
 // New returns the hardened detector with the given known-good list; nil
@@ -141,7 +145,8 @@ func New(known *KnownGood) detect.Detector {
 }
 
 func newDetector(spl detect.Detector, known *KnownGood) *Detector {
-	d := &Detector{spl: spl, known: known, memo: newResultMemo()}
+	d := &Detector{spl: spl, known: known, memo: newResultMemo(), verdict: detect.NoVerdict}
+	d.splVerdicter, _ = spl.(detect.Verdicter)
 	d.inputs = append(d.inputs, inputNames[:]...)
 	for _, name := range spl.Inputs() {
 		i := slices.Index(d.inputs, name)
@@ -182,6 +187,16 @@ func (d *Detector) Score(in, out []detect.Values) {
 	nSPL := len(d.outputs) - numOwnOutputs
 	d.spl.Score(d.splIn, out[:nSPL])
 	own := out[nSPL:]
+	d.scoreOwn(in, out[:nSPL], own)
+	d.verdict = detect.NoVerdict
+	if d.splVerdicter != nil && quiet(own) {
+		d.verdict = d.splVerdicter.Verdict()
+	}
+}
+
+// scoreOwn sets this mode's own outputs, from the memo when it remembers
+// the event.
+func (d *Detector) scoreOwn(in, splOut, own []detect.Values) {
 	var hash uint64
 	memoize := false
 	if d.memo != nil {
@@ -190,10 +205,41 @@ func (d *Detector) Score(in, out []detect.Values) {
 			return
 		}
 	}
-	d.analyzeAndJudge(in, out[:nSPL], own)
+	d.analyzeAndJudge(in, splOut, own)
 	if memoize {
 		d.memo.store(hash, own)
 	}
+}
+
+// Verdicts and Verdict make the hardened detector a detect.Verdicter over
+// the SPL's verdicts. Most events yield no fact and no indicator: this
+// mode's outputs are then RiskScore 0 and nulls, the same for all of them,
+// and the SPL's verdict decides the rest, so the last Score's verdict is
+// the SPL's. An event with an indicator or an extracted value has outputs
+// of its own, and the verdict detect.NoVerdict.
+func (d *Detector) Verdicts() int {
+	if d.splVerdicter == nil {
+		return 0
+	}
+	return d.splVerdicter.Verdicts()
+}
+
+// Verdict is the last Score's verdict (see Verdicts).
+func (d *Detector) Verdict() int { return d.verdict }
+
+// quiet reports whether own holds this mode's outputs for an event with
+// no indicator and nothing extracted: RiskScore 0, every other output
+// null.
+func quiet(own []detect.Values) bool {
+	if r := own[outRiskScore]; len(r) != 1 || string(r[0]) != "0" {
+		return false
+	}
+	for _, v := range own[outRiskScore+1:] {
+		if len(v) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // analyzeAndJudge extracts the event's facts, judges them and fills own.
