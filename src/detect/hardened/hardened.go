@@ -249,7 +249,10 @@ func (d *Detector) analyzeAndJudge(in, splOut, own []detect.Values) {
 	a.analyze(in)
 
 	a.found |= d.splFacts(splOut)
-	matched := judge(a.found)
+	matched := noFactsJudged
+	if a.found != 0 {
+		matched = judge(a.found)
+	}
 	score := matched.score()
 	risk := matched.risk()
 	d.indicators = matched.appendIndicators(d.indicators[:0])
@@ -295,6 +298,10 @@ func (d *Detector) analyzeAndJudge(in, splOut, own []detect.Values) {
 		own[f.out] = nonEmpty(d.values[f.out])
 	}
 }
+
+// noFactsJudged is the rule table's judgement of an event without facts,
+// most events': computed once, as judge is a function of the facts alone.
+var noFactsJudged = judge(0)
 
 // programEnd returns where the program name at the start of a command line
 // ends: after its closing quote when quoted, else at the first ASCII

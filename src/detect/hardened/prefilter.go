@@ -2,7 +2,6 @@ package hardened
 
 import (
 	"bytes"
-	"slices"
 )
 
 // bitsAnchors are words one of which every text that yields a fact
@@ -21,6 +20,51 @@ var bitsAnchors = [][]byte{
 // cmdlets and COM API: without one of them cmdlets has nothing to find.
 const scriptAnchors = 4
 
+// anchorKeys find the anchors fast: each anchor is searched at the
+// occurrences of one of its letters that ordinary command lines hold
+// rarely, so a text is swept by a handful of memchr-speed searches that
+// stop seldom, instead of one search per anchor stopping at every common
+// first letter ('s', 'p', 'd').
+var anchorKeys = func() []anchorKey {
+	keyOf := []byte{'b', 'b', 'b', 'y', 'w', 'w', 'q', 'q', 'k'}
+	var keys []anchorKey
+	for i, anchor := range bitsAnchors {
+		at := bytes.IndexByte(anchor, keyOf[i])
+		k := len(keys) - 1
+		if k < 0 || keys[k].key != keyOf[i] {
+			keys = append(keys, anchorKey{key: keyOf[i]})
+			k++
+		}
+		keys[k].anchors = append(keys[k].anchors, keyedAnchor{index: i, offset: at})
+	}
+	return keys
+}()
+
+type anchorKey struct {
+	key     byte
+	anchors []keyedAnchor
+}
+
+// keyedAnchor is bitsAnchors[index], whose key letter is at offset.
+type keyedAnchor struct{ index, offset int }
+
+// foldTable is the anchors' normalisation of one byte: ASCII lowercase,
+// and removedByte marks the bytes tokenize removes.
+var foldTable = func() (t [256]byte) {
+	for c := range t {
+		t[c] = lowerASCII(byte(c))
+	}
+	return t
+}()
+
+// removedByte reports the bytes tokenize removes: `bits^admin` is bitsadmin.
+var removedByte = func() (t [256]bool) {
+	for _, c := range []byte{'"', '\'', '^', '`'} {
+		t[c] = true
+	}
+	return t
+}()
+
 // textAnchors says which anchors a text holds.
 type textAnchors uint8
 
@@ -31,26 +75,42 @@ const (
 
 // anchors reports which of bitsAnchors text holds, normalised as tokenize
 // does: none means commandText would find nothing. It costs one pass to
-// fold the text and a memchr-speed search per anchor.
+// fold the text and a memchr-speed search per key letter.
 func (a *analysis) anchors(text []byte) textAnchors {
-	folded := slices.Grow(a.fold[:0], len(text))[:len(text)]
+	folded := a.fold[:0]
+	if cap(folded) < len(text) {
+		folded = make([]byte, 0, len(text))
+	}
+	folded = folded[:len(text)]
 	n := 0
 	for _, c := range text {
-		if c == '"' || c == '\'' || c == '^' || c == '`' {
-			continue // removed by tokenize: `bits^admin` is bitsadmin
+		folded[n] = foldTable[c]
+		if !removedByte[c] {
+			n++
 		}
-		folded[n] = lowerASCII(c)
-		n++
 	}
 	folded = folded[:n]
 	a.fold = folded
-	for i, anchor := range bitsAnchors {
-		if bytes.Contains(folded, anchor) {
-			if i < scriptAnchors {
-				return anchorAny | anchorScript
+	var found textAnchors
+	for _, k := range anchorKeys {
+		for from := 0; ; {
+			i := bytes.IndexByte(folded[from:], k.key)
+			if i < 0 {
+				break
 			}
-			return anchorAny // the script anchors, searched first, are absent
+			i += from
+			from = i + 1
+			for _, ka := range k.anchors {
+				start := i - ka.offset
+				if start < 0 || !bytes.HasPrefix(folded[start:], bitsAnchors[ka.index]) {
+					continue
+				}
+				if ka.index < scriptAnchors {
+					return anchorAny | anchorScript
+				}
+				found = anchorAny
+			}
 		}
 	}
-	return 0
+	return found
 }
