@@ -249,13 +249,15 @@ func (d *Detector) analyzeAndJudge(in, splOut, own []detect.Values) {
 	a.analyze(in)
 
 	a.found |= d.splFacts(splOut)
-	matched := noFactsJudged
+	matched, score, risk := noFactsJudged, noFactsScore, noFactsRisk
 	if a.found != 0 {
 		matched = judge(a.found)
+		score, risk = matched.score(), matched.risk()
 	}
-	score := matched.score()
-	risk := matched.risk()
-	d.indicators = matched.appendIndicators(d.indicators[:0])
+	d.indicators = d.indicators[:0]
+	if matched != 0 {
+		d.indicators = matched.appendIndicators(d.indicators)
+	}
 	if score > 0 {
 		// The lookup's known-good entries come after the rule table's: each
 		// one that matches caps the score, unless an evasion rule matched
@@ -301,7 +303,11 @@ func (d *Detector) analyzeAndJudge(in, splOut, own []detect.Values) {
 
 // noFactsJudged is the rule table's judgement of an event without facts,
 // most events': computed once, as judge is a function of the facts alone.
-var noFactsJudged = judge(0)
+var (
+	noFactsJudged = judge(0)
+	noFactsScore  = noFactsJudged.score()
+	noFactsRisk   = noFactsJudged.risk()
+)
 
 // programEnd returns where the program name at the start of a command line
 // ends: after its closing quote when quoted, else at the first ASCII
