@@ -49,7 +49,7 @@ type anchorKey struct {
 type keyedAnchor struct{ index, offset int }
 
 // foldTable is the anchors' normalisation of one byte: ASCII lowercase,
-// and removedByte marks the bytes tokenize removes.
+// keptByte says which bytes tokenize removes.
 var foldTable = func() (t [256]byte) {
 	for c := range t {
 		t[c] = lowerASCII(byte(c))
@@ -57,10 +57,15 @@ var foldTable = func() (t [256]byte) {
 	return t
 }()
 
-// removedByte reports the bytes tokenize removes: `bits^admin` is bitsadmin.
-var removedByte = func() (t [256]bool) {
+// keptByte is 0 for the bytes tokenize removes (`bits^admin` is
+// bitsadmin), 1 for the others: added to the fold's length, it keeps the
+// loop free of a branch the CPU would mispredict on every quote.
+var keptByte = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = 1
+	}
 	for _, c := range []byte{'"', '\'', '^', '`'} {
-		t[c] = true
+		t[c] = 0
 	}
 	return t
 }()
@@ -85,9 +90,7 @@ func (a *analysis) anchors(text []byte) textAnchors {
 	n := 0
 	for _, c := range text {
 		folded[n] = foldTable[c]
-		if !removedByte[c] {
-			n++
-		}
+		n += int(keptByte[c])
 	}
 	folded = folded[:n]
 	a.fold = folded
