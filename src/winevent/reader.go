@@ -18,9 +18,16 @@ const MaxEventSize = 64 << 20
 // after an XML declaration or not. Only the bytes of one event are held at
 // a time.
 //
-// Next returns each event's bytes, to be read by ParseXML. A bad event (not
-// well-formed, nested too deeply, larger than MaxEventSize) is returned as
-// an *EventError, and the reader goes on at the next <Event> tag.
+// Next returns each event's bytes, to be read by ParseXML or ExtractXML,
+// which check that they are well-formed. The reader finds where an event
+// ends with a light scan that only balances tags (bytes.IndexByte from one
+// '<' to the next), so that each event is tokenized once, by the parser.
+// Whatever that scan cannot judge alone (an event cut off by the next
+// <Event>, too deep, too large, or at the end of the input) is read again
+// by the scanner, from the event's start, once: a bad event found there is
+// returned as an *EventError, and the reader goes on at the next <Event>
+// tag. An event whose tags balance but do not match (<a></b>) is returned
+// as it is, and its parse reports it.
 type XMLEventReader struct {
 	r        io.Reader
 	buf      []byte
@@ -161,8 +168,37 @@ func (x *XMLEventReader) outsideMarkup() (isEvent bool, skip int, err error) {
 	return false, -1, nil
 }
 
-// event reads the event starting at buf[off] to its end tag.
+// event reads the event starting at buf[off] to its end tag: by the light
+// scan when it can tell, by checkedEvent otherwise.
 func (x *XMLEventReader) event() ([]byte, int, error) {
+	pos, depth := 0, 0
+	for {
+		var status int
+		pos, depth, status = scanBoundary(x.buf[x.off:x.end], pos, depth)
+		switch status {
+		case boundaryFound:
+			line := x.line
+			event := x.buf[x.off : x.off+pos]
+			x.consume(x.off + pos)
+			if len(event) > x.maxEvent {
+				return nil, line, &EventError{Line: line, Err: ErrEventTooLarge}
+			}
+			return event, line, nil
+		case boundaryMore:
+			// The light scan resumes where it stopped: more keeps the
+			// event's start first, and the held bytes double each time,
+			// so a token read again after a read costs linear time.
+			if x.end-x.off < x.maxEvent && x.more(min(2*(x.end-x.off), x.maxEvent)) {
+				continue
+			}
+		}
+		return x.checkedEvent()
+	}
+}
+
+// checkedEvent reads the event starting at buf[off] to its end tag with the
+// scanner, which checks each token and names what is wrong.
+func (x *XMLEventReader) checkedEvent() ([]byte, int, error) {
 	line := x.line
 	x.s.reset(x.buf[x.off:x.end])
 	for {
