@@ -57,6 +57,8 @@ var errTooLarge = fmt.Errorf("event larger than %d MiB: skipped", winevent.MaxEv
 //
 // want, when not nil, names the only fields the caller reads: event XML
 // then gives only those (ExtractXML, much cheaper than a whole Event).
+// emit may keep an event's values (strings) but not the event or its map,
+// which the next event of the file may reuse.
 func readEvents(source string, r io.Reader, want []string, emit func(*inputEvent), bad func(*inputError)) error {
 	br, err := decodeInput(r)
 	if err != nil {
@@ -99,6 +101,9 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 	x := winevent.NewXMLEventReader(br)
 	values := make([][][]byte, len(want))
 	var buf []byte
+	// One event, its map and its list of names serve every event of the
+	// file: emit uses an event only until it returns.
+	var reused inputEvent
 	for {
 		raw, line, err := x.Next()
 		var eventErr *winevent.EventError
@@ -117,7 +122,7 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 				bad(&inputError{source: source, line: line, err: err})
 				continue
 			}
-			emit(wantedFields(source, line, want, values, buf))
+			emit(wantedFields(&reused, source, line, want, values, buf))
 			continue
 		}
 		ev, err := winevent.ParseXML(raw)
@@ -129,19 +134,21 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 	}
 }
 
-// wantedFields makes an event of ExtractXML's values, which are slices of
-// buf: one string for buf, sliced at the same offsets (a slice's offset in
-// buf is what its capacity lacks of buf's).
-func wantedFields(source string, line int, want []string, values [][][]byte, buf []byte) *inputEvent {
-	n, present := 0, 0
+// wantedFields makes ev an event of ExtractXML's values, which are slices
+// of buf: one string for buf, sliced at the same offsets (a slice's offset
+// in buf is what its capacity lacks of buf's). ev's map and list of names
+// are cleared and reused; the values are new, so a writer may keep them.
+func wantedFields(ev *inputEvent, source string, line int, want []string, values [][][]byte, buf []byte) *inputEvent {
+	n := 0
 	for _, vals := range values {
 		n += len(vals)
-		if len(vals) > 0 {
-			present++
-		}
 	}
 	all, strs := string(buf), make([]string, n)
-	ev := &inputEvent{source: source, line: line, fields: make(map[string][]string, present), names: make([]string, 0, present)}
+	if ev.fields == nil {
+		ev.fields = make(map[string][]string, len(want))
+	}
+	clear(ev.fields)
+	ev.source, ev.line, ev.names = source, line, ev.names[:0]
 	k := 0
 	for i, vals := range values {
 		if len(vals) == 0 {

@@ -63,7 +63,11 @@ func (c *csvWriter) write(ev *inputEvent, outputs []string, res scoreResult) {
 		c.w2.WriteString(ev.get(f))
 	}
 	for _, vals := range res.outputs {
-		c.w2.WriteString(strings.Join(vals, "\n"))
+		if len(vals) == 1 { // most outputs: no joined copy
+			c.w2.WriteString(vals[0])
+		} else {
+			c.w2.WriteString(strings.Join(vals, "\n"))
+		}
 	}
 	c.w2.WriteString(strconv.FormatBool(res.alert))
 	c.w2.EndRecord()
