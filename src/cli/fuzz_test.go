@@ -16,6 +16,11 @@ func FuzzReadEvents(f *testing.F) {
 		"_time,_raw\n1,\"<Event/>\"\n2,\"unclosed\n",
 		"\xff\xfe<\x00E\x00",
 		"\x1f\x8b\x08\x00",
+		// What the event reader's light scan hands back to the scanner,
+		// or must not search again for each <Event inside it.
+		"<Event <Event<Event><a b='<Event>'/></Event>",
+		"<Event><![CDATA[<Event><![CDATA[<Event><!--<Event><?pi <Event>",
+		"<Event><a></b></Event>\n<Event><a x=\"</a>\"/></Event>",
 	} {
 		f.Add([]byte(seed))
 	}

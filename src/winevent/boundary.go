@@ -9,26 +9,55 @@ const (
 	boundaryUnsure        // something only the scanner can judge
 )
 
-// scanBoundary looks for the end of the event that src starts with, by
-// counting start and end tags: it jumps from one '<' to the next, skips
-// comments, CDATA sections, processing instructions and quoted attribute
-// values (which may hold '>'), and checks nothing else. Tag names are not
-// matched (the parser does that), so there is no stack: depth is a count,
-// and the scan stops as unsure past maxXMLDepth, on a nested <Event (a cut
-// event is followed by the next one), on a '<' inside a tag or an
-// attribute value (a truncated tag), and on markup an event does not hold
-// (a DOCTYPE). pos and depth are where a previous call stopped (0, 0 at
-// first); each call returns where to resume, the depth there and what it
-// found: with boundaryFound, pos is the end of the event.
-func scanBoundary(src []byte, pos, depth int) (int, int, int) {
+// A boundaryScan is where the light scan of one event stopped, relative to
+// the event's start: the next byte to read and the names of the open
+// elements (at most maxXMLDepth).
+type boundaryScan struct {
+	pos  int
+	open []span
+}
+
+// The strings that close markup the light scan skips, indexes in
+// XMLEventReader.absent.
+var closers = [...][]byte{[]byte("?>"), []byte("-->"), []byte("]]>"), []byte(`"`), []byte("'")}
+
+const (
+	closePI = iota
+	closeComment
+	closeCDATA
+	closeDoubleQuote
+	closeSingleQuote
+)
+
+// A noCloser is a range of buffer offsets [from, to) at which a closer is
+// known not to start. A search that fails records it, so that a later
+// search from inside the range starts at its end: the bytes of an unclosed
+// CDATA section, say, are searched once, not once for every <Event tag in
+// it that the reader tries after the section's event fails.
+type noCloser struct{ from, to int }
+
+// scanBoundary looks for the end of the event at buf[off], by counting
+// start and end tags: it jumps from one '<' to the next, skips comments,
+// CDATA sections, processing instructions and quoted attribute values
+// (which may hold '>'), and checks nothing else: end tags are not matched
+// to start tags (the parser does that). It stops as unsure past
+// maxXMLDepth, on a nested <Event (a cut event is followed by the next
+// one), on a '<' inside a tag or an attribute value (a truncated tag), and
+// on markup an event does not hold (a DOCTYPE). b says where a previous
+// call stopped; with boundaryFound, b.pos is the end of the event.
+func (x *XMLEventReader) scanBoundary(b *boundaryScan) int {
+	src := x.buf[x.off:x.end]
+	pos := b.pos
 	for {
 		i := bytes.IndexByte(src[pos:], '<')
 		if i < 0 {
-			return len(src), depth, boundaryMore // text is not read again
+			b.pos = len(src) // text is not read again
+			return boundaryMore
 		}
 		pos += i
+		b.pos = pos // a token cut by the end of the bytes is read again
 		if pos+1 >= len(src) {
-			return pos, depth, boundaryMore
+			return boundaryMore
 		}
 		switch src[pos+1] {
 		case '/':
@@ -40,85 +69,110 @@ func scanBoundary(src []byte, pos, depth int) (int, int, int) {
 				end++
 			}
 			if end >= len(src) {
-				return pos, depth, boundaryMore
+				return boundaryMore
 			}
-			if src[end] != '>' || end == pos+2 || depth == 0 {
-				return pos, depth, boundaryUnsure
+			if src[end] != '>' || end == pos+2 || len(b.open) == 0 {
+				return boundaryUnsure
 			}
-			depth--
+			b.open = b.open[:len(b.open)-1]
 			pos = end + 1
-			if depth == 0 {
-				return pos, 0, boundaryFound
+			if len(b.open) == 0 {
+				b.pos = pos
+				return boundaryFound
 			}
 		case '?':
-			end, status := skipTo(src, pos, 2, "?>")
-			if status != boundaryFound {
-				return pos, depth, status
+			end := x.skipTo(pos, 2, closePI)
+			if end < 0 {
+				return boundaryMore
 			}
 			pos = end
 		case '!':
 			rest := src[pos:]
-			var end, status int
+			end := -1
 			switch {
 			case bytes.HasPrefix(rest, []byte("<!--")):
-				end, status = skipTo(src, pos, 4, "-->")
+				end = x.skipTo(pos, 4, closeComment)
 			case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-				end, status = skipTo(src, pos, 9, "]]>")
+				end = x.skipTo(pos, 9, closeCDATA)
 			case len(rest) < 9 && (bytes.HasPrefix([]byte("<![CDATA["), rest) || bytes.HasPrefix([]byte("<!--"), rest)):
-				status = boundaryMore
 			default:
-				status = boundaryUnsure
+				return boundaryUnsure
 			}
-			if status != boundaryFound {
-				return pos, depth, status
+			if end < 0 {
+				return boundaryMore
 			}
 			pos = end
 		default:
-			end, selfClosed, status := skipStartTag(src, pos, depth)
+			end, selfClosed, status := x.skipStartTag(b, pos)
 			if status != boundaryFound {
-				return pos, depth, status
+				return status
 			}
 			pos = end
-			if !selfClosed {
-				depth++
-			} else if depth == 0 { // <Event/>
-				return pos, 0, boundaryFound
+			if selfClosed && len(b.open) == 0 { // <Event/>
+				b.pos = pos
+				return boundaryFound
 			}
 		}
 	}
 }
 
-// skipTo returns the end of the markup at src[pos:] that closes with
-// closer, searched for from pos+from.
-func skipTo(src []byte, pos, from int, closer string) (int, int) {
-	if pos+from > len(src) {
-		return 0, boundaryMore
+// skipTo returns the end of the markup at buf[off+pos:] that closes with
+// closers[closer], searched for from pos+from, or -1 if the bytes end
+// first.
+func (x *XMLEventReader) skipTo(pos, from, closer int) int {
+	if x.off+pos+from > x.end {
+		return -1
 	}
-	i := bytes.Index(src[pos+from:], []byte(closer))
-	if i < 0 {
-		return 0, boundaryMore
+	at := x.find(x.off+pos+from, closer)
+	if at < 0 {
+		return -1
 	}
-	return pos + from + i + len(closer), boundaryFound
+	return at - x.off + len(closers[closer])
 }
 
-// skipStartTag returns the end of the start tag at src[pos] and whether it
-// closes itself (<x/>).
-func skipStartTag(src []byte, pos, depth int) (end int, selfClosed bool, status int) {
+// find returns where closers[closer] first starts in buf[from:end], or -1;
+// it skips and extends x.absent[closer].
+func (x *XMLEventReader) find(from, closer int) int {
+	c, known := closers[closer], &x.absent[closer]
+	start := from
+	covered := known.from <= from && from < known.to
+	if covered {
+		start = known.to
+	}
+	if i := bytes.Index(x.buf[start:x.end], c); i >= 0 {
+		return start + i
+	}
+	to := max(start, x.end-len(c)+1)
+	if covered {
+		known.to = to
+	} else {
+		*known = noCloser{from, to}
+	}
+	return -1
+}
+
+// skipStartTag returns the end of the start tag at buf[off+pos] and
+// whether it closes itself (<x/>); the element is pushed on b.open unless
+// it does.
+func (x *XMLEventReader) skipStartTag(b *boundaryScan, pos int) (end int, selfClosed bool, status int) {
+	src := x.buf[x.off:x.end]
 	end = pos + 1
 	for end < len(src) && isNameByte[src[end]] {
 		end++
 	}
+	name := span{pos + 1, end}
 	switch {
 	case end == len(src):
 		return 0, false, boundaryMore
-	case end == pos+1, depth >= maxXMLDepth:
+	case end == pos+1, len(b.open) >= maxXMLDepth:
 		return 0, false, boundaryUnsure
-	case depth > 0 && string(localName(src[pos+1:end])) == "Event":
+	case len(b.open) > 0 && string(localName(src[name.start:name.end])) == "Event":
 		return 0, false, boundaryUnsure
 	}
 	for ; end < len(src); end++ {
 		switch c := src[end]; c {
 		case '>':
+			b.open = append(b.open, name)
 			return end + 1, false, boundaryFound
 		case '/':
 			if end+1 >= len(src) {
@@ -129,19 +183,46 @@ func skipStartTag(src []byte, pos, depth int) (end int, selfClosed bool, status 
 			}
 			return end + 2, true, boundaryFound
 		case '"', '\'':
-			i := bytes.IndexByte(src[end+1:], c)
-			if i < 0 {
+			closer := closeDoubleQuote
+			if c == '\'' {
+				closer = closeSingleQuote
+			}
+			at := x.find(x.off+end+1, closer)
+			if at < 0 {
 				return 0, false, boundaryMore
 			}
-			if bytes.IndexByte(src[end+1:end+1+i], '<') >= 0 {
+			if bytes.IndexByte(x.buf[x.off+end+1:at], '<') >= 0 {
 				return 0, false, boundaryUnsure
 			}
-			end += 1 + i
+			end = at - x.off
 		case '<':
 			return 0, false, boundaryUnsure
 		}
 	}
 	return 0, false, boundaryMore
+}
+
+// innermost is the local name of the innermost open element, or of the
+// event's own tag while its start tag is being read.
+func (b *boundaryScan) innermost(event []byte) []byte {
+	if len(b.open) > 0 {
+		s := b.open[len(b.open)-1]
+		return localName(event[s.start:s.end])
+	}
+	end := 1
+	for end < len(event) && isNameByte[event[end]] {
+		end++
+	}
+	return localName(event[1:end])
+}
+
+// tag is the event's own start tag, "<" and its name, as resync looks for
+// it; nil while the start tag is being read.
+func (b *boundaryScan) tag(event []byte) []byte {
+	if len(b.open) == 0 {
+		return nil
+	}
+	return event[:b.open[0].end]
 }
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

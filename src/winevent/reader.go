@@ -42,6 +42,8 @@ type XMLEventReader struct {
 	junkLine int
 	junk     []byte
 	s        xmlScanner
+	boundary boundaryScan
+	absent   [len(closers)]noCloser // per closer, where it is known not to be
 }
 
 // An EventError is one bad event: the rest of the input is still read.
@@ -171,28 +173,35 @@ func (x *XMLEventReader) outsideMarkup() (isEvent bool, skip int, err error) {
 // event reads the event starting at buf[off] to its end tag: by the light
 // scan when it can tell, by checkedEvent otherwise.
 func (x *XMLEventReader) event() ([]byte, int, error) {
-	pos, depth := 0, 0
+	line := x.line
+	b := &x.boundary
+	b.pos, b.open = 0, b.open[:0]
 	for {
-		var status int
-		pos, depth, status = scanBoundary(x.buf[x.off:x.end], pos, depth)
-		switch status {
+		switch x.scanBoundary(b) {
 		case boundaryFound:
-			line := x.line
-			event := x.buf[x.off : x.off+pos]
-			x.consume(x.off + pos)
+			event := x.buf[x.off : x.off+b.pos]
+			x.consume(x.off + b.pos)
 			if len(event) > x.maxEvent {
 				return nil, line, &EventError{Line: line, Err: ErrEventTooLarge}
 			}
 			return event, line, nil
-		case boundaryMore:
-			// The light scan resumes where it stopped: more keeps the
-			// event's start first, and the held bytes double each time,
-			// so a token read again after a read costs linear time.
-			if x.end-x.off < x.maxEvent && x.more(min(2*(x.end-x.off), x.maxEvent)) {
-				continue
-			}
+		case boundaryUnsure:
+			return x.checkedEvent()
 		}
-		return x.checkedEvent()
+		// The light scan resumes where it stopped: more keeps the event's
+		// start first, and the held bytes double each time, so a token
+		// read again after a read costs linear time in all.
+		if x.end-x.off >= x.maxEvent {
+			return nil, line, x.resync(line, b.tag(x.buf[x.off:x.end]), ErrEventTooLarge)
+		}
+		if !x.more(min(2*(x.end-x.off), x.maxEvent)) {
+			if x.err != nil {
+				return nil, line, x.err
+			}
+			open := clip(string(b.innermost(x.buf[x.off:x.end])))
+			x.resync(line, b.tag(x.buf[x.off:x.end]), nil)
+			return nil, line, &EventError{Line: line, Err: fmt.Errorf("input ends inside <%s>", open)}
+		}
 	}
 }
 
@@ -215,37 +224,46 @@ func (x *XMLEventReader) checkedEvent() ([]byte, int, error) {
 		case err == nil && kind == tokenEOF || isTruncated(err):
 			x.s.pos = before
 			if x.end-x.off >= x.maxEvent {
-				return nil, line, x.resync(line, ErrEventTooLarge)
+				return nil, line, x.resync(line, x.eventTag(), ErrEventTooLarge)
 			}
 			if !x.more(min(2*(x.end-x.off), x.maxEvent)) {
 				if x.err != nil {
 					return nil, line, x.err
 				}
-				x.resync(line, nil)
+				x.resync(line, x.eventTag(), nil)
 				return nil, line, &EventError{Line: line, Err: fmt.Errorf("input ends inside <%s>", clip(string(localName(x.s.openName(len(x.s.open)-1)))))}
 			}
 			// more may have moved the bytes: the scanner's offsets are
 			// relative to the event's start, which stays first.
 			x.s.src = x.buf[x.off:x.end]
 		case err != nil:
-			return nil, line, x.resync(line, err)
+			return nil, line, x.resync(line, x.eventTag(), err)
 		case kind == tokenStart && len(x.s.open) > 1 && string(localName(x.s.nameBytes())) == "Event":
 			// Events do not nest: this one was cut off (a truncated line),
 			// and the next starts here.
 			open := clip(string(localName(x.s.openName(len(x.s.open) - 2))))
-			x.s.open = x.s.open[:1]
-			return nil, line, x.resync(line, fmt.Errorf("<%s> not closed before the next <Event>", open))
+			return nil, line, x.resync(line, x.eventTag(), fmt.Errorf("<%s> not closed before the next <Event>", open))
 		}
 	}
 }
 
+// eventTag is the checked event's own start tag, "<" and its name, or nil
+// while that tag is being read.
+func (x *XMLEventReader) eventTag() []byte {
+	if len(x.s.open) == 0 {
+		return nil
+	}
+	return x.buf[x.off : x.off+1+len(x.s.openName(0))]
+}
+
 // resync skips the bad event that starts at buf[off]: everything up to the
-// next <Event tag (an event can hold no such tag unless it is broken), or
-// to the end of the input. It returns the error for the bad event.
-func (x *XMLEventReader) resync(line int, cause error) error {
+// next start tag like its own (tag: "<Event" or "<e:Event"; nil for
+// "<Event"), which an event can hold only when it is broken, or to the end
+// of the input. It returns the error for the bad event.
+func (x *XMLEventReader) resync(line int, tag []byte, cause error) error {
 	name := []byte("<Event")
-	if len(x.s.open) > 0 { // the event's own tag: "<Event" or "<e:Event"
-		name = append([]byte(nil), x.buf[x.off:x.off+1+len(x.s.openName(0))]...)
+	if tag != nil {
+		name = append(name[:0:0], tag...) // consume may move the buffer's bytes
 	}
 	x.consume(x.off + 1)
 	for {
@@ -302,6 +320,10 @@ func (x *XMLEventReader) more(want int) bool {
 	}
 	if x.off > 0 {
 		x.end = copy(x.buf, x.buf[x.off:x.end])
+		for i := range x.absent {
+			a := &x.absent[i]
+			a.from, a.to = max(a.from-x.off, 0), max(a.to-x.off, 0)
+		}
 		x.off = 0
 	}
 	if want > len(x.buf) {
