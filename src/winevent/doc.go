@@ -15,7 +15,9 @@
 //     in one pass (xmlScanner), without recursion, elements nested at most
 //     256 deep. XMLEventReader cuts a stream of event XML (one per line,
 //     many per line or per file, inside <Events>, after an XML
-//     declaration) into events.
+//     declaration) into events, finding each one's end by balancing tags
+//     (boundary.go) and leaving the tokens to the parser, so that an event
+//     is tokenized once.
 //   - JSON, as in OTRF Security-Datasets: each key a field name; or
 //     nested as evtx_dump writes it ({"Event":{"System":{...},
 //     "EventData":{...}}}), mapped to the names the XML gives.
