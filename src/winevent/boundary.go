@@ -116,6 +116,63 @@ func (x *XMLEventReader) scanBoundary(b *boundaryScan) int {
 	}
 }
 
+// plainEventEnd is the end of the event at buf[off] when it is a plain
+// one, as Windows writes them: <Event ...> without a prefix, its first
+// </Event> in the bytes read, and between the two no comment, CDATA
+// section, processing instruction or other <Event> or <x:Event> tag. Such
+// an event can end nowhere else (text and well-formed attribute values
+// hold no '<'), so a few searches over its bytes replace the tag-by-tag
+// scan; whether its tags balance and match is left to the parser. It
+// returns 0 when the event is not plain, for scanBoundary to read, and
+// more when its end is not in the bytes read.
+func (x *XMLEventReader) plainEventEnd() (end int, more bool) {
+	src := x.buf[x.off:x.end]
+	const open = "<Event"
+	if len(src) <= len(open) {
+		return 0, true
+	}
+	if string(src[:len(open)]) != open || isNameByte[src[len(open)]] || src[len(open)] == '/' {
+		return 0, false
+	}
+	// One search for "Event" finds the end tag and any other Event tag;
+	// searches by '<' would stop at every tag.
+	for from := len(open); end == 0; {
+		j := bytes.Index(src[from:], []byte("Event"))
+		if j < 0 {
+			return 0, true
+		}
+		at, after := from+j, from+j+len("Event")
+		if after >= len(src) {
+			return 0, true
+		}
+		if !isNameByte[src[after]] { // not <EventID>, <EventData>
+			switch prev := src[at-1]; {
+			case prev == '/' && src[at-2] == '<' && src[after] == '>':
+				end = after + 1
+			case prev == '<' || prev == ':':
+				return 0, false
+			}
+		}
+		from = after
+	}
+	if end > x.maxEvent {
+		return 0, false
+	}
+	for _, mark := range []byte{'!', '?'} { // <! and <? by their rarer byte
+		for rest := src[:end]; ; {
+			j := bytes.IndexByte(rest, mark)
+			if j < 0 {
+				break
+			}
+			if j > 0 && rest[j-1] == '<' {
+				return 0, false
+			}
+			rest = rest[j+1:]
+		}
+	}
+	return end, false
+}
+
 // skipTo returns the end of the markup at buf[off+pos:] that closes with
 // closers[closer], searched for from pos+from, or -1 if the bytes end
 // first.

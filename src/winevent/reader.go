@@ -19,15 +19,16 @@ const MaxEventSize = 64 << 20
 // a time.
 //
 // Next returns each event's bytes, to be read by ParseXML or ExtractXML,
-// which check that they are well-formed. The reader finds where an event
-// ends with a light scan that only balances tags (bytes.IndexByte from one
-// '<' to the next), so that each event is tokenized once, by the parser.
+// which check that they are well-formed: the reader only finds where an
+// event ends, so that each event is tokenized once, by the parser. A plain
+// event (plainEventEnd: what Windows writes) ends at its first </Event>;
+// any other is read by a light scan that balances tags (scanBoundary).
 // Whatever that scan cannot judge alone (an event cut off by the next
 // <Event>, too deep, too large, or at the end of the input) is read again
 // by the scanner, from the event's start, once: a bad event found there is
 // returned as an *EventError, and the reader goes on at the next <Event>
-// tag. An event whose tags balance but do not match (<a></b>) is returned
-// as it is, and its parse reports it.
+// tag. An event whose tags do not match (<a></b>) is returned as it is,
+// and its parse reports it.
 type XMLEventReader struct {
 	r        io.Reader
 	buf      []byte
@@ -174,6 +175,19 @@ func (x *XMLEventReader) outsideMarkup() (isEvent bool, skip int, err error) {
 // scan when it can tell, by checkedEvent otherwise.
 func (x *XMLEventReader) event() ([]byte, int, error) {
 	line := x.line
+	for {
+		end, more := x.plainEventEnd()
+		if end > 0 {
+			event := x.buf[x.off : x.off+end]
+			x.consume(x.off + end)
+			return event, line, nil
+		}
+		// Read on while the event may be plain (the held bytes double, so
+		// searching again from its start costs linear time in all).
+		if !more || x.end-x.off >= x.maxEvent || !x.more(min(max(2*(x.end-x.off), 64), x.maxEvent)) {
+			break
+		}
+	}
 	b := &x.boundary
 	b.pos, b.open = 0, b.open[:0]
 	for {

@@ -55,9 +55,12 @@ func TestXMLEventReaderShapes(t *testing.T) {
 		"one line": {a + a, []readResult{{1, a, ""}, {1, a, ""}}},
 		"wrapper": {"<?xml version=\"1.1\" encoding=\"utf-8\" standalone=\"yes\" ?>\n<Events a='>'>\n" + a + "\n<!-- c -->" + b + "\n</Events>\n",
 			[]readResult{{3, a, ""}, {4, b, ""}}},
-		"prefixed":         {`<e:Events xmlns:e="u"><e:Event><e:System/></e:Event></e:Events>`, []readResult{{1, `<e:Event><e:System/></e:Event>`, ""}}},
-		"junk":             {"junk\n" + a + "\n", []readResult{{1, "", `line 1: text "junk" outside any <Event>`}, {2, a, ""}}},
-		"broken then good": {"<Event><System></Event>\n<EventData>" + a, []readResult{{1, "", "line 1: element <System> closed by </Event>"}, {2, a, ""}}},
+		"prefixed": {`<e:Events xmlns:e="u"><e:Event><e:System/></e:Event></e:Events>`, []readResult{{1, `<e:Event><e:System/></e:Event>`, ""}}},
+		"junk":     {"junk\n" + a + "\n", []readResult{{1, "", `line 1: text "junk" outside any <Event>`}, {2, a, ""}}},
+		// Tags that do not balance in a plain event are the parser's to
+		// report (ParseXML: "element <System> closed by </Event>").
+		"broken then good": {"<Event><System></Event>\n<EventData>" + a, []readResult{{1, "<Event><System></Event>", ""}, {2, a, ""}}},
+		"cut then good":    {"<Event><System>\n" + a, []readResult{{1, "", "line 1: <System> not closed before the next <Event>"}, {2, a, ""}}},
 		"truncated":        {a + "\n<Event><System>", []readResult{{1, a, ""}, {2, "", "line 2: input ends inside <System>"}}},
 		// The reader balances tags and leaves matching them to the parser.
 		"mismatched": {"<Event><a></b></Event>\n" + a, []readResult{{1, "<Event><a></b></Event>", ""}, {2, a, ""}}},
