@@ -131,6 +131,13 @@ func newChunkScorer(det detect.Detector) *chunkScorer {
 // bytes and is valid until the next call. An empty body gets an empty
 // reply.
 func (s *chunkScorer) score(body []byte) (*replyWriter, error) {
+	return s.scoreInto(s.w, body)
+}
+
+// scoreInto is score writing the reply into w, which it keeps as its
+// writer.
+func (s *chunkScorer) scoreInto(w *replyWriter, body []byte) (*replyWriter, error) {
+	s.w = w
 	s.r.Reset(body)
 	s.w.Reset(body)
 	header, err := s.r.ReadHeader()
@@ -162,6 +169,41 @@ func (s *chunkScorer) writeHeader(header []splcsv.Field) {
 		}
 	}
 	s.w.EndRecord()
+}
+
+// readRaw makes the scorer take its inputs from _raw (raw=t) with extract.
+func (s *chunkScorer) readRaw(extract RawExtractor) { s.extractRaw = extract }
+
+// readHeader reads body's header, for a chunk to be scored in runs: it
+// returns the header's fields, a copy of its names (that other scorers may
+// share, unlike the Reader's own slice) and the offset of the first record.
+// A nil header means an empty body.
+func (s *chunkScorer) readHeader(body []byte) (header []splcsv.Field, names []string, recordsStart int, err error) {
+	s.r.Reset(body)
+	header, err = s.r.ReadHeader()
+	if err != nil || header == nil {
+		return header, nil, 0, err
+	}
+	return header, slices.Clone(s.r.Header()), s.r.Offset(), nil
+}
+
+// scoreHeaderInto lays out the chunk of the given header and writes its
+// reply header into w. The header's fields must be those readHeader
+// returned.
+func (s *chunkScorer) scoreHeaderInto(w *replyWriter, header []splcsv.Field, names []string) {
+	s.w = w
+	s.w.Reset(nil)
+	s.locate(names)
+	s.writeHeader(header)
+}
+
+// scoreRunInto scores run, whole records of a chunk whose columns are
+// names (laid out beforehand with locate), into w.
+func (s *chunkScorer) scoreRunInto(w *replyWriter, run []byte, names []string) error {
+	s.w = w
+	s.w.Reset(run)
+	s.r.ResetRecords(run, names)
+	return s.scoreRecords()
 }
 
 func (s *chunkScorer) scoreRecords() error {
@@ -308,7 +350,7 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	if v := s.verdict(); v >= 0 {
 		s.w.WriteRaw(s.cellsOfVerdict(v, fields))
 	} else {
-		s.writeAppended(fields)
+		s.writeAppended(s.w, fields)
 	}
 	s.w.EndRecord()
 }
@@ -354,11 +396,8 @@ func (s *chunkScorer) cellsOfVerdict(v int, fields []splcsv.Field) []byte {
 	if c := s.verdictCells[v]; c.ok {
 		return c.cells
 	}
-	w := s.w
-	s.w = s.cellBuilder
-	s.w.Reset(nil)
-	s.writeAppended(fields)
-	s.w = w
+	s.cellBuilder.Reset(nil)
+	s.writeAppended(s.cellBuilder, fields)
 	start := len(s.cellArena)
 	s.cellArena = append(s.cellArena, s.cellBuilder.Encoded()...)
 	cells := s.cellArena[start:len(s.cellArena):len(s.cellArena)]
@@ -368,9 +407,9 @@ func (s *chunkScorer) cellsOfVerdict(v int, fields []splcsv.Field) []byte {
 
 // writeAppended writes the cells of the outputs the chunk lacks, after the
 // record's own.
-func (s *chunkScorer) writeAppended(fields []splcsv.Field) {
+func (s *chunkScorer) writeAppended(w *replyWriter, fields []splcsv.Field) {
 	for _, k := range s.appendValue {
-		s.writeValue(k, fields)
+		s.writeValue(w, k, fields)
 	}
 	// A single value's __mv_ cell is empty: write runs of them at once.
 	empty := 0
@@ -379,11 +418,11 @@ func (s *chunkScorer) writeAppended(fields []splcsv.Field) {
 			empty++
 			continue
 		}
-		s.w.WriteEmpty(empty)
+		w.WriteEmpty(empty)
 		empty = 0
-		s.writeMultivalue(k, fields)
+		s.writeMultivalue(w, k, fields)
 	}
-	s.w.WriteEmpty(empty)
+	w.WriteEmpty(empty)
 }
 
 func (s *chunkScorer) recordPassesThrough() bool {
@@ -406,9 +445,9 @@ func (s *chunkScorer) writeCells(fields []splcsv.Field) {
 		case role.output < 0:
 			s.w.WriteRaw(f.Raw)
 		case role.mv:
-			s.writeMultivalue(role.output, fields)
+			s.writeMultivalue(s.w, role.output, fields)
 		default:
-			s.writeValue(role.output, fields)
+			s.writeValue(s.w, role.output, fields)
 		}
 	}
 }
@@ -456,35 +495,35 @@ func (s *chunkScorer) passesThrough(k int) bool {
 	return true
 }
 
-func (s *chunkScorer) writeValue(k int, fields []splcsv.Field) {
+func (s *chunkScorer) writeValue(w *replyWriter, k int, fields []splcsv.Field) {
 	if s.outCol[k] >= 0 && s.passesThrough(k) {
-		s.w.WriteRaw(fields[s.outCol[k]].Raw)
+		w.WriteRaw(fields[s.outCol[k]].Raw)
 		return
 	}
 	v := s.out[k]
 	switch {
 	case len(v) == 0:
-		s.w.WriteRaw(nil)
+		w.WriteRaw(nil)
 	case len(v) == 1:
-		s.w.WriteField(v[0])
+		w.WriteField(v[0])
 	default:
 		s.cell = splcsv.AppendJoined(s.cell[:0], v)
-		s.w.WriteField(s.cell)
+		w.WriteField(s.cell)
 	}
 }
 
-func (s *chunkScorer) writeMultivalue(k int, fields []splcsv.Field) {
+func (s *chunkScorer) writeMultivalue(w *replyWriter, k int, fields []splcsv.Field) {
 	// An output that passes through shares its input's name, so its __mv_
 	// column is the input's too.
 	if s.outMV[k] >= 0 && s.passesThrough(k) {
-		s.w.WriteRaw(fields[s.outMV[k]].Raw)
+		w.WriteRaw(fields[s.outMV[k]].Raw)
 		return
 	}
 	v := s.out[k]
 	if len(v) < 2 {
-		s.w.WriteRaw(nil)
+		w.WriteRaw(nil)
 		return
 	}
 	s.cell = splcsv.AppendMultivalue(s.cell[:0], v)
-	s.w.WriteField(s.cell)
+	w.WriteField(s.cell)
 }

@@ -3,7 +3,6 @@ package command
 import (
 	"fmt"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -89,7 +88,7 @@ func newParallelScorer(newDetector func() detect.Detector, workers int) *paralle
 // extract.
 func (p *parallelScorer) readRaw(extract RawExtractor) {
 	for _, s := range p.scorers {
-		s.extractRaw = extract
+		s.readRaw(extract)
 	}
 }
 
@@ -110,13 +109,10 @@ func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
 	if len(p.scorers) == 1 || len(body) < minParallelBody {
 		return p.sequential(body, set)
 	}
-	first.r.Reset(body)
-	header, err := first.r.ReadHeader()
+	header, names, start, err := first.readHeader(body)
 	if err != nil || header == nil {
 		return p.sequential(body, set)
 	}
-	names := slices.Clone(first.r.Header()) // shared with the other runs: not the Reader's own slice
-	start := first.r.Offset()
 
 	// Cut [start, len) into runs of about equal size.
 	want := min(len(p.scorers)*runsPerWorker, max((len(body)-start)/minRunBytes, 2))
@@ -135,10 +131,7 @@ func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
 		return p.sequential(body, set)
 	}
 
-	first.w = set.header
-	first.w.Reset(nil)
-	first.locate(names)
-	first.writeHeader(header)
+	first.scoreHeaderInto(set.header, header, names)
 	for w, s := range p.scorers {
 		if w > 0 {
 			s.locate(names)
@@ -157,11 +150,7 @@ func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
 			if i >= runs || p.errs[w] != nil {
 				return
 			}
-			run := body[cuts[i]:cuts[i+1]]
-			s.w = set.runs[i]
-			s.w.Reset(run)
-			s.r.ResetRecords(run, names)
-			p.errs[w] = s.scoreRecords()
+			p.errs[w] = s.scoreRunInto(set.runs[i], body[cuts[i]:cuts[i+1]], names)
 		}
 	}
 	var wg sync.WaitGroup
@@ -193,8 +182,7 @@ func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
 }
 
 func (p *parallelScorer) sequential(body []byte, set *replyBuffers) (reply, error) {
-	p.scorers[0].w = set.single
-	reply, err := p.scorers[0].score(body)
+	reply, err := p.scorers[0].scoreInto(set.single, body)
 	if err != nil {
 		return nil, err
 	}
