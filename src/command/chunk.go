@@ -35,37 +35,10 @@ type chunkScorer struct {
 	r splcsv.Reader // by value: its per-record state is under this struct's pad
 	w *replyWriter
 
-	// Per chunk: where each input and output lives in the header.
-	inCol, inMV   []int // column of input i and of its __mv_ companion, or -1
-	outCol, outMV []int // likewise for output k
-	role          []columnRole
-	// appendValue and appendMV list the outputs whose cells are appended
-	// to each record, because the chunk lacks their columns.
-	appendValue, appendMV []int
-	// present lists the outputs that already have a column in the chunk.
-	// When each of them passes through, a record is copied whole.
-	present []int
-	// copyable is false when some present output can never pass through
-	// (a column the detector sets but does not read, such as IsBitsAdmin).
-	copyable bool
-
-	// verdicter is det when it is a detect.Verdicter. Then verdictCells[v]
-	// caches, encoded, the cells a chunk appends to a record of verdict v:
-	// a record is written as two copies, its own bytes and its verdict's
-	// cells, instead of a dozen small encodings. The verdict decides every
-	// appended cell but those of outputs named like inputs (CommandLine
-	// in a chunk that has only ProcessCommandLine, __mv_Image in one
-	// without __mv_ columns), so the cache serves the records where those
-	// cells are empty anyway: aliasValues (appended value cells) empty, as
-	// when their inputs are absent, and aliasMV (appended __mv_ cells)
-	// single-valued, and only when the detector's Verdict is not
-	// detect.NoVerdict (mode=hardened's outputs for an event that uses
-	// BITS are the event's own). Empty when there is no verdicter.
-	verdicter            detect.Verdicter
-	verdictCells         []cachedCells
-	aliasValues, aliasMV []int
-	cellArena            []byte       // the cached cells' bytes, reset per chunk
-	cellBuilder          *replyWriter // encodes a verdict's cells the first time
+	// Per chunk: where each input and output lives in the header, and
+	// the cells each verdict appends.
+	columnLayout
+	verdictCache
 
 	in, out []detect.Values
 	scratch []byte // decoded values of the current record
@@ -74,7 +47,6 @@ type chunkScorer struct {
 	// extractRaw, when set (raw=t), takes the inputs from each record's
 	// _raw, where the add-ons that extract them are not installed.
 	extractRaw RawExtractor
-	rawCol     int
 	// inFromColumns is true when the current record's inputs were decoded
 	// from its own cells, so an unchanged output can reuse those cells.
 	inFromColumns bool
@@ -96,18 +68,6 @@ func padded[T any](n int) []T {
 	var zero T
 	extra := (len(falseSharingPad{}) + int(unsafe.Sizeof(zero)) - 1) / int(unsafe.Sizeof(zero))
 	return make([]T, n, n+extra)
-}
-
-// cachedCells are the encoded cells of one verdict, once seen.
-type cachedCells struct {
-	cells []byte
-	ok    bool
-}
-
-// columnRole says what to write in a column of the input header.
-type columnRole struct {
-	output int  // the output this column carries, or -1 to pass it through
-	mv     bool // the column is the output's __mv_ companion
 }
 
 func newChunkScorer(det detect.Detector) *chunkScorer {
@@ -221,80 +181,10 @@ func (s *chunkScorer) scoreRecords() error {
 	}
 }
 
-// locate finds the inputs and outputs in a chunk's header. Splunk may send
-// the columns in any order, and with or without __mv_ companions.
+// locate lays out a chunk whose header is names.
 func (s *chunkScorer) locate(names []string) {
-	col := make(map[string]int, len(names))
-	for j, name := range names {
-		col[name] = j
-	}
-	find := func(name string) int {
-		if j, ok := col[name]; ok {
-			return j
-		}
-		return -1
-	}
-	s.inCol, s.inMV = s.inCol[:0], s.inMV[:0]
-	for _, name := range s.inputs {
-		s.inCol = append(s.inCol, find(name))
-		s.inMV = append(s.inMV, find(splcsv.MultivaluePrefix+name))
-	}
-	s.outCol, s.outMV = s.outCol[:0], s.outMV[:0]
-	s.role = s.role[:0]
-	for range names {
-		s.role = append(s.role, columnRole{output: -1})
-	}
-	s.rawCol = find("_raw")
-	s.appendValue, s.appendMV = s.appendValue[:0], s.appendMV[:0]
-	s.present, s.copyable = s.present[:0], true
-	for k, name := range s.outputs {
-		j, m := find(name), find(splcsv.MultivaluePrefix+name)
-		s.outCol = append(s.outCol, j)
-		s.outMV = append(s.outMV, m)
-		if j >= 0 {
-			s.role[j] = columnRole{output: k}
-		}
-		if m >= 0 {
-			s.role[m] = columnRole{output: k, mv: true}
-		}
-		if j < 0 {
-			s.appendValue = append(s.appendValue, k)
-		}
-		if m < 0 {
-			s.appendMV = append(s.appendMV, k)
-		}
-		if j >= 0 || m >= 0 {
-			s.present = append(s.present, k)
-			s.copyable = s.copyable && s.aliasOf[k] >= 0
-		}
-	}
-	s.locateVerdictCells()
-}
-
-// locateVerdictCells empties the verdict cache for this chunk's layout
-// (cached cells depend on which columns the chunk lacks) and lists the
-// appended outputs named like inputs, whose cells the verdict does not
-// decide: a record uses the cache only when those cells are empty.
-func (s *chunkScorer) locateVerdictCells() {
-	s.verdictCells, s.cellArena = s.verdictCells[:0], s.cellArena[:0]
-	s.aliasValues, s.aliasMV = s.aliasValues[:0], s.aliasMV[:0]
-	if s.verdicter == nil || len(s.appendValue)+len(s.appendMV) == 0 {
-		return
-	}
-	for _, k := range s.appendValue {
-		if s.aliasOf[k] >= 0 {
-			s.aliasValues = append(s.aliasValues, k)
-		}
-	}
-	for _, k := range s.appendMV {
-		if s.aliasOf[k] >= 0 {
-			s.aliasMV = append(s.aliasMV, k)
-		}
-	}
-	if s.cellBuilder == nil {
-		s.cellBuilder = newReplyWriter()
-	}
-	s.verdictCells = append(s.verdictCells, make([]cachedCells, s.verdicter.Verdicts())...)
+	s.columnLayout.locate(names, s.inputs, s.outputs, s.aliasOf)
+	s.verdictCache.reset(&s.columnLayout, s.aliasOf)
 }
 
 func (s *chunkScorer) scoreRecord(fields []splcsv.Field) error {
@@ -347,7 +237,7 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	} else {
 		s.writeCells(fields)
 	}
-	if v := s.verdict(); v >= 0 {
+	if v := s.verdict(s.out); v >= 0 {
 		s.w.WriteRaw(s.cellsOfVerdict(v, fields))
 	} else {
 		s.writeAppended(s.w, fields)
@@ -355,54 +245,16 @@ func (s *chunkScorer) writeRecord(fields []splcsv.Field) {
 	s.w.EndRecord()
 }
 
-// verdict returns the verdict whose cached cells the current record
-// appends, or detect.NoVerdict when it must encode its own: there is no
-// cache, the detector's verdict does not decide this event's outputs, or
-// a cell the verdict does not decide is not empty.
-func (s *chunkScorer) verdict() int {
-	if len(s.verdictCells) == 0 {
-		return detect.NoVerdict
-	}
-	v := s.verdicter.Verdict()
-	if v < 0 || v >= len(s.verdictCells) || !s.aliasCellsEmpty() {
-		return detect.NoVerdict
-	}
-	return v
-}
-
-// aliasCellsEmpty reports whether every cell this record appends for an
-// output named like an input is empty (writeValue and writeMultivalue
-// write nothing for it), so that the record's appended cells are its
-// verdict's.
-func (s *chunkScorer) aliasCellsEmpty() bool {
-	for _, k := range s.aliasValues {
-		if v := s.out[k]; len(v) > 1 || len(v) == 1 && len(v[0]) > 0 {
-			return false
-		}
-	}
-	for _, k := range s.aliasMV {
-		if len(s.out[k]) > 1 {
-			return false
-		}
-	}
-	return true
-}
-
 // cellsOfVerdict returns the appended cells of verdict v, the last
 // Score's, encoding them the first time the verdict is seen in the chunk.
 // Written with WriteRaw they read exactly as writeAppended would have
 // written them.
 func (s *chunkScorer) cellsOfVerdict(v int, fields []splcsv.Field) []byte {
-	if c := s.verdictCells[v]; c.ok {
-		return c.cells
+	if cells, ok := s.cached(v); ok {
+		return cells
 	}
-	s.cellBuilder.Reset(nil)
-	s.writeAppended(s.cellBuilder, fields)
-	start := len(s.cellArena)
-	s.cellArena = append(s.cellArena, s.cellBuilder.Encoded()...)
-	cells := s.cellArena[start:len(s.cellArena):len(s.cellArena)]
-	s.verdictCells[v] = cachedCells{cells: cells, ok: true}
-	return cells
+	s.writeAppended(s.builder(), fields)
+	return s.store(v)
 }
 
 // writeAppended writes the cells of the outputs the chunk lacks, after the
