@@ -104,6 +104,7 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 	// One event, its map and its list of names serve every event of the
 	// file: emit uses an event only until it returns.
 	var reused inputEvent
+	var strs slab[string]
 	for {
 		raw, line, err := x.Next()
 		var eventErr *winevent.EventError
@@ -122,7 +123,7 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 				bad(&inputError{source: source, line: line, err: err})
 				continue
 			}
-			emit(wantedFields(&reused, source, line, want, values, buf))
+			emit(wantedFields(&reused, &strs, source, line, want, values, buf))
 			continue
 		}
 		ev, err := winevent.ParseXML(raw)
@@ -137,13 +138,14 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 // wantedFields makes ev an event of ExtractXML's values, which are slices
 // of buf: one string for buf, sliced at the same offsets (a slice's offset
 // in buf is what its capacity lacks of buf's). ev's map and list of names
-// are cleared and reused; the values are new, so a writer may keep them.
-func wantedFields(ev *inputEvent, source string, line int, want []string, values [][][]byte, buf []byte) *inputEvent {
+// are cleared and reused; the values are new (their list cut from strs),
+// so a writer may keep them.
+func wantedFields(ev *inputEvent, strs *slab[string], source string, line int, want []string, values [][][]byte, buf []byte) *inputEvent {
 	n := 0
 	for _, vals := range values {
 		n += len(vals)
 	}
-	all, strs := string(buf), make([]string, n)
+	all, list := string(buf), strs.take(n)
 	if ev.fields == nil {
 		ev.fields = make(map[string][]string, len(want))
 	}
@@ -157,10 +159,10 @@ func wantedFields(ev *inputEvent, source string, line int, want []string, values
 		first := k
 		for _, v := range vals {
 			at := cap(buf) - cap(v)
-			strs[k] = all[at : at+len(v)]
+			list[k] = all[at : at+len(v)]
 			k++
 		}
-		ev.fields[want[i]] = strs[first:k:k]
+		ev.fields[want[i]] = list[first:k:k]
 		ev.names = append(ev.names, want[i])
 	}
 	return ev

@@ -202,6 +202,9 @@ type eventScorer struct {
 	in, out []detect.Values
 	scratch []byte
 	ends    []int
+	// The results' lists are cut from slabs: a writer may keep them.
+	values slab[string]
+	lists  slab[[]string]
 	// wanted are the fields score reads: the detection's inputs and what
 	// the outputs show.
 	wanted  []string
@@ -267,8 +270,8 @@ func (s *eventScorer) score(ev *inputEvent) scoreResult {
 			n++
 		}
 	}
-	text, values := string(s.scratch), make([]string, n)
-	res.outputs = make([][]string, len(s.out))
+	text, values := string(s.scratch), s.values.take(n)
+	res.outputs = s.lists.take(len(s.out))
 	start, n = 0, 0
 	for k, vals := range s.out {
 		first := n

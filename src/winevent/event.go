@@ -251,16 +251,21 @@ func epochSeconds(iso string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("time %q is not ISO 8601 (RFC 3339)", iso)
 	}
-	// strconv, not fmt.Sprintf: this runs once per event scored.
+	return string(appendEpoch(nil, t)), nil
+}
+
+// appendEpoch appends t as _time is written: seconds since the epoch with
+// six decimals. strconv, not fmt: this runs once per event scored.
+func appendEpoch(dst []byte, t time.Time) []byte {
 	micros := t.UnixMicro()
-	var b []byte
 	if micros < 0 {
-		b, micros = append(b, '-'), -micros
+		dst, micros = append(dst, '-'), -micros
 	}
-	b = strconv.AppendInt(b, micros/1e6, 10)
-	frac := strconv.AppendInt(make([]byte, 0, 8), 1e6+micros%1e6, 10) // "1" and six digits
-	frac[0] = '.'
-	return string(append(b, frac...)), nil
+	dst = strconv.AppendInt(dst, micros/1e6, 10)
+	point := len(dst)
+	dst = strconv.AppendInt(dst, 1e6+micros%1e6, 10) // "1" and six digits
+	dst[point] = '.'
+	return dst
 }
 
 // cleanKey applies Splunk's CLEAN_KEYS rule to an extracted field name:

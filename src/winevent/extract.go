@@ -50,6 +50,7 @@ type extractor struct {
 	support      [5]int
 	system, data slotSink
 	found        []foundValue
+	epoch        []byte // _time, formatted
 }
 
 // slotNames finds a field name's slot without hashing: the wanted names
@@ -173,18 +174,16 @@ type foundValue struct{ field, start, end int }
 // finish merges the two sinks as finishXML merges its builders, appending
 // the values to buf and listing them in x.found.
 func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
-	var epoch string
+	x.epoch = x.epoch[:0]
 	if systemTime := x.system.first(x.support[2]); len(systemTime) > 0 {
 		// As ParseXML: an event whose time cannot be read is an error.
 		// Formatting _time costs more than checking: only when asked.
-		var err error
-		if slices.Contains(names, "_time") {
-			epoch, err = epochSeconds(string(systemTime))
-		} else {
-			_, err = time.Parse(time.RFC3339Nano, string(systemTime))
-		}
+		t, err := time.Parse(time.RFC3339Nano, string(systemTime))
 		if err != nil {
 			return buf, fmt.Errorf("winevent: XML: TimeCreated SystemTime: time %q is not ISO 8601 (RFC 3339)", systemTime)
+		}
+		if slices.Contains(names, "_time") {
+			x.epoch = appendEpoch(x.epoch, t)
 		}
 	}
 	// Values are appended first and sliced after, so that buf's growth
@@ -212,8 +211,8 @@ func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
 	for i, name := range names {
 		switch name {
 		case "_time":
-			if epoch != "" {
-				add(i, []byte(epoch))
+			if len(x.epoch) > 0 {
+				add(i, x.epoch)
 			}
 			continue
 		case "host":

@@ -335,6 +335,10 @@ func (s *xmlScanner) attrValue(a xmlAttr, dst []byte) ([]byte, error) {
 // appendDecoded appends raw to dst with "\r\n" and "\r" written as "\n" and,
 // when entities is set, &name; and &#N; / &#xH; replaced.
 func appendDecoded(dst, raw []byte, entities bool) ([]byte, error) {
+	// Most values have neither: two vectorised searches, one copy.
+	if bytes.IndexByte(raw, '\r') < 0 && (!entities || bytes.IndexByte(raw, '&') < 0) {
+		return append(dst, raw...), nil
+	}
 	for {
 		i := 0
 		for i < len(raw) && raw[i] != '\r' && (raw[i] != '&' || !entities) {
