@@ -333,38 +333,61 @@ func (s *xmlScanner) attrValue(a xmlAttr, dst []byte) ([]byte, error) {
 }
 
 // appendDecoded appends raw to dst with "\r\n" and "\r" written as "\n" and,
-// when entities is set, &name; and &#N; / &#xH; replaced.
+// when entities is set, &name; and &#N; / &#xH; replaced. The next '\r' and
+// the next '&' are found by vectorised searches, each searched for again
+// only once passed: the bytes between are copied whole, and each byte is
+// searched over at most once per kind, whatever the input.
 func appendDecoded(dst, raw []byte, entities bool) ([]byte, error) {
-	// Most values have neither: two vectorised searches, one copy.
-	if bytes.IndexByte(raw, '\r') < 0 && (!entities || bytes.IndexByte(raw, '&') < 0) {
+	cr, amp := bytes.IndexByte(raw, '\r'), -1
+	if entities {
+		amp = bytes.IndexByte(raw, '&')
+	}
+	if cr < 0 && amp < 0 { // most values
 		return append(dst, raw...), nil
 	}
+	pos := 0
 	for {
-		i := 0
-		for i < len(raw) && raw[i] != '\r' && (raw[i] != '&' || !entities) {
-			i++
+		if cr >= 0 && cr < pos {
+			cr = indexByteFrom(raw, pos, '\r')
 		}
-		dst = append(dst, raw[:i]...)
-		if i == len(raw) {
+		if amp >= 0 && amp < pos {
+			amp = indexByteFrom(raw, pos, '&')
+		}
+		next := len(raw)
+		if cr >= 0 {
+			next = cr
+		}
+		if amp >= 0 && amp < next {
+			next = amp
+		}
+		dst = append(dst, raw[pos:next]...)
+		switch {
+		case next == len(raw):
 			return dst, nil
-		}
-		if raw[i] == '\r' {
+		case next == cr:
 			dst = append(dst, '\n')
-			i++
-			if i < len(raw) && raw[i] == '\n' {
-				i++
+			pos = next + 1
+			if pos < len(raw) && raw[pos] == '\n' {
+				pos++
 			}
-			raw = raw[i:]
-			continue
+		default:
+			var n int
+			var err error
+			dst, n, err = appendEntity(dst, raw[next:])
+			if err != nil {
+				return dst, err
+			}
+			pos = next + n
 		}
-		var n int
-		var err error
-		dst, n, err = appendEntity(dst, raw[i:])
-		if err != nil {
-			return dst, err
-		}
-		raw = raw[i+n:]
 	}
+}
+
+// indexByteFrom is the index in b of the first c at or after from, or -1.
+func indexByteFrom(b []byte, from int, c byte) int {
+	if i := bytes.IndexByte(b[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
 }
 
 // appendEntity decodes the entity or character reference at the start of
