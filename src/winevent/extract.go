@@ -77,7 +77,10 @@ func (t *slotNames) add(name string) int {
 func (t *slotNames) find(name []byte) int {
 	if len(name) < len(t.byLen) {
 		for _, slot := range t.byLen[len(name)] {
-			if t.names[slot] == string(name) {
+			// The lengths are equal: the first and last bytes rule out
+			// most names before the comparison call.
+			n := t.names[slot]
+			if len(n) == 0 || n[0] == name[0] && n[len(n)-1] == name[len(n)-1] && n == string(name) {
 				return slot
 			}
 		}
