@@ -177,10 +177,10 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 			if collecting || leafOpen && section == sectionUserData {
 				if wanted {
 					s.text, err = s.appendText(s.text)
-				} else if s.hasEntity() {
+				} else {
 					// Not kept, but still checked: an event is an error
 					// or not whichever fields are asked for.
-					s.value, err = s.appendText(s.value[:0])
+					err = s.checkText()
 				}
 				if err != nil {
 					return err

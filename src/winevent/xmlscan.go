@@ -322,9 +322,26 @@ func (s *xmlScanner) appendText(dst []byte) ([]byte, error) {
 	return appendDecoded(dst, s.src[s.raw.start:s.raw.end], !s.cdata)
 }
 
-// hasEntity reports whether the last text token has an entity to check.
-func (s *xmlScanner) hasEntity() bool {
-	return !s.cdata && bytes.IndexByte(s.src[s.raw.start:s.raw.end], '&') >= 0
+// checkText reports the error appendText would give for the last text
+// token, without keeping the text: only its entities are decoded, each
+// into a scratch buffer.
+func (s *xmlScanner) checkText() error {
+	if s.cdata {
+		return nil
+	}
+	raw := s.src[s.raw.start:s.raw.end]
+	for {
+		i := bytes.IndexByte(raw, '&')
+		if i < 0 {
+			return nil
+		}
+		var n int
+		var err error
+		if s.value, n, err = appendEntity(s.value[:0], raw[i:]); err != nil {
+			return err
+		}
+		raw = raw[i+n:]
+	}
 }
 
 // attrValue appends an attribute's decoded value to dst.
