@@ -21,6 +21,11 @@ func FuzzReadEvents(f *testing.F) {
 		"<Event <Event<Event><a b='<Event>'/></Event>",
 		"<Event><![CDATA[<Event><![CDATA[<Event><!--<Event><?pi <Event>",
 		"<Event><a></b></Event>\n<Event><a x=\"</a>\"/></Event>",
+		// Tools' export shapes: EvtxECmd's CSV with a Payload of JSON, ECS
+		// lines and hits, nested converters' JSON.
+		"EventId,Provider,Payload\n1,p,\"{\"\"EventData\"\":{\"\"Data\"\":[{\"\"@Name\"\":\"\"X\"\"}]}}\"\n2,p,\"{\"\"EventData\"\":[\"\n",
+		`{"_source":{"winlog":{"event_id":"4103","provider_name":"Microsoft-Windows-PowerShell"},"message":"\nContext:\n"}}`,
+		`{"System":{"EventID":{"Value":1},"TimeCreated":{"SystemTime":1e400}},"EventData":{"Data":[{"#text":[[]]}]}}`,
 	} {
 		f.Add([]byte(seed))
 	}

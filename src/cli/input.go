@@ -308,7 +308,7 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 				ev.names = append(ev.names, name)
 			}
 		}
-		if err := withRaw(ev); err != nil {
+		if err := fromExport(ev); err != nil {
 			bad(&inputError{source: source, line: line, err: err})
 			continue
 		}

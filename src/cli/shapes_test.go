@@ -181,17 +181,7 @@ func TestEveryShapeGivesTheSameAlerts(t *testing.T) {
 		"JSON, evtx_dump nested lines":                             joinLines(nested, "\n"),
 		"JSON, evtx_dump nested array":                             []byte("[" + string(joinLines(nested, ",\n")) + "]"),
 	}
-	for name, input := range shapes {
-		t.Run(name, func(t *testing.T) {
-			got, status, stderr := scoreInput(t, input)
-			if status != ExitAlert {
-				t.Errorf("status %d, want 1; stderr:\n%s", status, stderr)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("scored events differ from the one-event-per-line file (-want +got):\n%s\nstderr:\n%s", diff, stderr)
-			}
-		})
-	}
+	checkShapes(t, want, shapes)
 }
 
 func TestEveryJSONShapeGivesTheSameAlerts(t *testing.T) {

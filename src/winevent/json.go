@@ -35,8 +35,15 @@ func ParseJSON(line []byte) (Event, error) {
 		return Event{}, errors.New("winevent: JSON: data after the event's closing '}': one event per line")
 	}
 
-	if nested := b.find("Event.System.EventID"); nested >= 0 || b.find("Event.System.EventID.#text") >= 0 {
-		return nestedEvent(b)
+	if isNested(b) {
+		tree, err := parseTree(bytes.TrimPrefix(line, utf8BOM))
+		if err != nil {
+			return Event{}, fmt.Errorf("winevent: JSON: %w", err)
+		}
+		return nestedEvent(tree)
+	}
+	if e, ok, err := exportEvent(b); ok || err != nil {
+		return e, err
 	}
 	hostname := b.value("Hostname")
 	metadata := [len(metadataNames)]string{"", hostname, sourceFor(b.value("Channel")), "XmlWinEventLog"}
@@ -159,52 +166,4 @@ func describeJSONError(err error) error {
 		return errors.New("input ends inside the event (unbalanced braces or brackets?)")
 	}
 	return err
-}
-
-// nestedEvent maps an event exported as nested JSON, the layout of the
-// evtx_dump tool (omerbenamram/evtx) and of XML-to-JSON converters:
-// {"Event":{"System":{"EventID":4688,"Provider":{"#attributes":{"Name":..}},
-// ...},"EventData":{"CommandLine":..}}}. Its fields get the names the XML
-// mapping gives the same event: the last part of each path, without the
-// converters' "#attributes", "#text", "_attributes" and "{}" parts, System
-// first, unnamed EventData values as the multivalue Data.
-func nestedEvent(flat *builder) (Event, error) {
-	system, data := newBuilder(), newBuilder()
-	for i, name := range flat.names {
-		section, path, ok := strings.Cut(strings.TrimPrefix(name, "Event."), ".")
-		if !ok || !strings.HasPrefix(name, "Event.") {
-			continue
-		}
-		field := lastPathPart(path)
-		for _, value := range flat.values[i] {
-			switch section {
-			case "System":
-				system.first(field, value)
-			case "EventData", "UserData":
-				if field == "Data" || field == "" {
-					data.add("Data", value)
-				} else {
-					data.first(cleanKey(field), value)
-				}
-			case "RenderingInfo":
-				if field == "Message" {
-					data.first("Message", value)
-				}
-			}
-		}
-	}
-	return finishXML(system, data)
-}
-
-// lastPathPart is the name of a nested JSON field: "Provider.#attributes.Name"
-// is Name, "EventID.#text" is EventID, "Data{}.#text" is Data.
-func lastPathPart(path string) string {
-	parts := strings.Split(path, ".")
-	for j := len(parts) - 1; j >= 0; j-- {
-		part := strings.TrimSuffix(parts[j], "{}")
-		if part != "#text" && part != "#attributes" && !strings.HasSuffix(part, "_attributes") && part != "" {
-			return part
-		}
-	}
-	return ""
 }

@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The tools' export shapes below are written, in the test, from the real
+// recordings as each tool documents it writes them (the sources are named
+// in src/winevent/nested.go, ecs.go and exports.go), and must give the
+// alerts the recordings give as they are.
+
+// An element is one XML element of an event, as the converters see it.
+type element struct {
+	name     string
+	attrs    [][2]string
+	text     string
+	children []*element
+}
+
+func parseElement(t *testing.T, event []byte) *element {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(event))
+	var stack []*element
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			t.Fatalf("fixture event: %v", err)
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			el := &element{name: tk.Name.Local}
+			for _, a := range tk.Attr {
+				name := a.Name.Local
+				if a.Name.Space == "xmlns" {
+					name = "xmlns:" + name
+				}
+				el.attrs = append(el.attrs, [2]string{name, a.Value})
+			}
+			if len(stack) > 0 {
+				parent := stack[len(stack)-1]
+				parent.children = append(parent.children, el)
+			}
+			stack = append(stack, el)
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].text += string(tk)
+			}
+		case xml.EndElement:
+			el := stack[len(stack)-1]
+			if len(el.children) > 0 {
+				el.text = strings.TrimSpace(el.text)
+			}
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return el
+			}
+		}
+	}
+}
+
+func (e *element) child(name string) *element {
+	if e == nil {
+		return nil
+	}
+	for _, c := range e.children {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (e *element) attr(name string) string {
+	if e == nil {
+		return ""
+	}
+	for _, a := range e.attrs {
+		if a[0] == name {
+			return a[1]
+		}
+	}
+	return ""
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// members writes an element's children as JSON members, siblings of one
+// name as one array, each child written by write.
+func members(e *element, write func(*element) string) []string {
+	var out []string
+	var seen []string
+	for _, c := range e.children {
+		if slices.Contains(seen, c.name) {
+			continue
+		}
+		seen = append(seen, c.name)
+		var same []string
+		for _, d := range e.children {
+			if d.name == c.name {
+				same = append(same, write(d))
+			}
+		}
+		if len(same) == 1 {
+			out = append(out, quote(c.name)+":"+same[0])
+		} else {
+			out = append(out, quote(c.name)+":["+strings.Join(same, ",")+"]")
+		}
+	}
+	return out
+}
+
+// jsonNet writes an element as Json.NET's SerializeXmlNode and Python's
+// xmltodict do: attributes as "@name", text as "#text" beside them, an
+// element with text only as its text, an empty one as null.
+func jsonNet(e *element) string {
+	if len(e.attrs) == 0 && len(e.children) == 0 {
+		if e.text == "" {
+			return "null"
+		}
+		return quote(e.text)
+	}
+	var parts []string
+	for _, a := range e.attrs {
+		parts = append(parts, quote("@"+a[0])+":"+quote(a[1]))
+	}
+	parts = append(parts, members(e, jsonNet)...)
+	if e.text != "" {
+		parts = append(parts, `"#text":`+quote(e.text))
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// xmlJS writes an element as xml-js's compact form: "_attributes" and
+// "_text".
+func xmlJS(e *element) string {
+	var parts []string
+	if len(e.attrs) > 0 {
+		var attrs []string
+		for _, a := range e.attrs {
+			attrs = append(attrs, quote(a[0])+":"+quote(a[1]))
+		}
+		parts = append(parts, `"_attributes":{`+strings.Join(attrs, ",")+"}")
+	}
+	parts = append(parts, members(e, xmlJS)...)
+	if e.text != "" {
+		parts = append(parts, `"_text":`+quote(e.text))
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// number writes digits as a JSON number, anything else as a string.
+func number(s string) string {
+	if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return s
+	}
+	return quote(s)
+}
+
+// velociraptor writes an event as Velociraptor's parse_evtx() rows: no
+// Event wrapper, System attributes as plain members, EventID as {"Value":N},
+// SystemTime as epoch seconds, named Data as EventData members.
+func velociraptor(t *testing.T, event *element) string {
+	var system []string
+	for _, c := range event.child("System").children {
+		var parts []string
+		for _, a := range c.attrs {
+			v := quote(a[1])
+			if a[0] == "SystemTime" {
+				tm, err := time.Parse(time.RFC3339Nano, a[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				v = fmt.Sprintf("%d.%06d", tm.Unix(), tm.Nanosecond()/1000)
+			}
+			parts = append(parts, quote(a[0])+":"+v)
+		}
+		switch {
+		case c.name == "EventID":
+			parts = append(parts, `"Value":`+number(c.text))
+			system = append(system, `"EventID":{`+strings.Join(parts, ",")+"}")
+		case len(parts) > 0:
+			system = append(system, quote(c.name)+":{"+strings.Join(parts, ",")+"}")
+		default:
+			system = append(system, quote(c.name)+":"+number(c.text))
+		}
+	}
+	out := `{"System":{` + strings.Join(system, ",") + "}"
+	if data := event.child("EventData"); data != nil {
+		var named, unnamed []string
+		for _, d := range data.children {
+			if name := d.attr("Name"); name != "" {
+				named = append(named, quote(name)+":"+quote(d.text))
+			} else if d.name == "Data" {
+				unnamed = append(unnamed, quote(d.text))
+			}
+		}
+		if len(unnamed) > 0 {
+			named = append(named, `"Data":[`+strings.Join(unnamed, ",")+"]")
+		}
+		out += `,"EventData":{` + strings.Join(named, ",") + "}"
+	}
+	if user := event.child("UserData"); user != nil {
+		out += `,"UserData":` + jsonNet(user)
+	}
+	return out + `,"Message":""}`
+}
+
+// nestedShapes writes the XML recordings as the nested-JSON converters do.
+func nestedShapes(t *testing.T, lines [][]byte) map[string][]byte {
+	var netLines, jsLines, veloLines [][]byte
+	for _, line := range lines {
+		event := parseElement(t, line)
+		netLines = append(netLines, []byte(`{"Event":`+jsonNet(event)+"}"))
+		jsLines = append(jsLines, []byte(`{"Event":`+xmlJS(event)+"}"))
+		veloLines = append(veloLines, []byte(velociraptor(t, event)))
+	}
+	return map[string][]byte{
+		"JSON, xmltodict / Json.NET (@Name, #text)": joinLines(netLines, "\n"),
+		"JSON, xmltodict, one array, pretty":        prettyArray(t, netLines),
+		"JSON, xml-js compact (_attributes, _text)": joinLines(jsLines, "\n"),
+		"JSON, Velociraptor parse_evtx rows":        joinLines(veloLines, "\n"),
+	}
+}
+
+func prettyArray(t *testing.T, lines [][]byte) []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte("["+string(joinLines(lines, ","))+"]"), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestExportShapesGiveTheSameAlerts(t *testing.T) {
+	var xmlLines [][]byte
+	for _, name := range xmlFixtures {
+		xmlLines = append(xmlLines, fixtureFileLines(t, name)...)
+	}
+	want, status, stderr := scoreInput(t, joinLines(xmlLines, "\n"))
+	if status != ExitAlert || len(want) != len(xmlLines) {
+		t.Fatalf("reference: status %d, %d events of %d, stderr %s", status, len(want), len(xmlLines), stderr)
+	}
+	shapes := nestedShapes(t, xmlLines)
+	for name, input := range evtxECmdShapes(t, xmlLines) {
+		shapes[name] = input
+	}
+	for name, input := range ecsShapes(t, xmlLines) {
+		shapes[name] = input
+	}
+	checkShapes(t, want, shapes)
+}
+
+func checkShapes(t *testing.T, want []string, shapes map[string][]byte) {
+	t.Helper()
+	for name, input := range shapes {
+		t.Run(name, func(t *testing.T) {
+			got, status, stderr := scoreInput(t, input)
+			if status != ExitAlert {
+				t.Errorf("status %d, want 1; stderr:\n%s", status, stderr)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("scored events differ from the recordings one event per line (-want +got):\n%s\nstderr:\n%s", diff, stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,328 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// An ordered is a JSON object that keeps its members' order.
+type ordered struct {
+	keys []string
+	vals []any // string, *ordered
+}
+
+// set stores value at a dotted path, making the objects on the way.
+func (o *ordered) set(path, value string) {
+	if value == "" {
+		return
+	}
+	head, rest, nested := strings.Cut(path, ".")
+	for i, k := range o.keys {
+		if k == head {
+			if nested {
+				o.vals[i].(*ordered).set(rest, value)
+			} else {
+				o.vals[i] = value
+			}
+			return
+		}
+	}
+	o.keys = append(o.keys, head)
+	if !nested {
+		o.vals = append(o.vals, value)
+		return
+	}
+	child := &ordered{}
+	child.set(rest, value)
+	o.vals = append(o.vals, child)
+}
+
+// remove deletes the value at a dotted path and returns it.
+func (o *ordered) remove(path string) string {
+	head, rest, nested := strings.Cut(path, ".")
+	for i, k := range o.keys {
+		if k != head {
+			continue
+		}
+		if nested {
+			return o.vals[i].(*ordered).remove(rest)
+		}
+		v, _ := o.vals[i].(string)
+		o.keys = append(o.keys[:i], o.keys[i+1:]...)
+		o.vals = append(o.vals[:i], o.vals[i+1:]...)
+		return v
+	}
+	return ""
+}
+
+func (o *ordered) get(path string) string {
+	head, rest, nested := strings.Cut(path, ".")
+	for i, k := range o.keys {
+		if k == head {
+			if nested {
+				return o.vals[i].(*ordered).get(rest)
+			}
+			v, _ := o.vals[i].(string)
+			return v
+		}
+	}
+	return ""
+}
+
+func (o *ordered) json() string {
+	var parts []string
+	for i, k := range o.keys {
+		switch v := o.vals[i].(type) {
+		case string:
+			parts = append(parts, quote(k)+":"+quote(v))
+		case *ordered:
+			parts = append(parts, quote(k)+":"+v.json())
+		}
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// flat lists the dotted paths and values, as Kibana's CSV export names its
+// columns.
+func (o *ordered) flat(prefix string, out *[][2]string) {
+	for i, k := range o.keys {
+		switch v := o.vals[i].(type) {
+		case string:
+			*out = append(*out, [2]string{prefix + k, v})
+		case *ordered:
+			v.flat(prefix+k+".", out)
+		}
+	}
+}
+
+// winlogbeat writes one event as Winlogbeat sends it: the System values
+// under winlog.*, named Data under winlog.event_data, unnamed Data as
+// param1, param2, ... Sources: beats winlogbeat/docs/fields.asciidoc and
+// the module golden files.
+func winlogbeat(event *element) *ordered {
+	system := event.child("System")
+	doc := &ordered{}
+	provider := system.child("Provider").attr("Name")
+	id := system.child("EventID").text
+	doc.set("@timestamp", system.child("TimeCreated").attr("SystemTime"))
+	doc.set("event.code", id)
+	doc.set("event.kind", "event")
+	doc.set("event.provider", provider)
+	doc.set("host.name", system.child("Computer").text)
+	doc.set("winlog.channel", system.child("Channel").text)
+	doc.set("winlog.computer_name", system.child("Computer").text)
+	doc.set("winlog.event_id", id)
+	doc.set("winlog.provider_name", provider)
+	doc.set("winlog.provider_guid", system.child("Provider").attr("Guid"))
+	doc.set("winlog.record_id", system.child("EventRecordID").text)
+	doc.set("winlog.process.pid", system.child("Execution").attr("ProcessID"))
+	doc.set("winlog.process.thread.id", system.child("Execution").attr("ThreadID"))
+	doc.set("winlog.user.identifier", system.child("Security").attr("UserID"))
+	param := 0
+	for _, d := range event.child("EventData").children {
+		if name := d.attr("Name"); name != "" {
+			doc.set("winlog.event_data."+name, d.text)
+		} else if d.name == "Data" {
+			param++
+			doc.set(fmt.Sprintf("winlog.event_data.param%d", param), d.text)
+		}
+	}
+	return doc
+}
+
+// ingested applies what the Winlogbeat modules' ingest pipelines do to the
+// fields the detection reads (beats x-pack/winlogbeat/module/*/ingest).
+func ingested(doc *ordered) {
+	data := func(name string) string { return doc.remove("winlog.event_data." + name) }
+	switch doc.get("winlog.provider_name") + "/" + doc.get("winlog.event_id") {
+	case "Microsoft-Windows-Security-Auditing/4688":
+		doc.set("process.executable", data("NewProcessName"))
+		doc.set("process.parent.executable", data("ParentProcessName"))
+		doc.set("process.command_line", doc.get("winlog.event_data.CommandLine"))
+		data("NewProcessId")
+	case "Microsoft-Windows-PowerShell/4104":
+		doc.set("powershell.file.script_block_text", data("ScriptBlockText"))
+		doc.set("powershell.file.script_block_id", data("ScriptBlockId"))
+		doc.set("file.path", data("Path"))
+		data("MessageNumber")
+		data("MessageTotal")
+	case "Microsoft-Windows-PowerShell/4103":
+		// The message as the event's template renders it.
+		doc.set("message", data("Payload")+"\r\n\r\n\r\nContext:\r\n"+data("ContextInfo")+"\r\n\r\n\r\nUser Data:\r\n"+data("UserData"))
+	case "PowerShell/800":
+		doc.set("message", "Pipeline execution details for command line: "+data("param1")+" \r\n\r\nContext Information: \r\n"+data("param2")+"\r\n\r\nDetails: \r\n"+data("param3"))
+	}
+	if doc.get("winlog.provider_name") == "Microsoft-Windows-Sysmon" {
+		for _, move := range [][2]string{
+			{"Image", "process.executable"}, {"CommandLine", "process.command_line"},
+			{"CurrentDirectory", "process.working_directory"}, {"ParentImage", "process.parent.executable"},
+			{"ParentCommandLine", "process.parent.command_line"}, {"OriginalFileName", "process.pe.original_file_name"},
+			{"ProcessGuid", "process.entity_id"}, {"ParentProcessGuid", "process.parent.entity_id"},
+			{"SourceImage", "process.executable"}, {"SourceProcessGuid", "process.entity_id"},
+			{"TargetFilename", "file.path"}, {"ImageLoaded", "file.path"}, {"RuleName", "rule.name"},
+		} {
+			if v := data(move[0]); v != "" && v != "-" {
+				doc.set(move[1], v)
+			}
+		}
+		if domain, user, ok := strings.Cut(data("User"), `\`); ok {
+			doc.set("user.domain", domain)
+			doc.set("user.name", user)
+		}
+	}
+}
+
+// ecsOutputs writes Winlogbeat documents as the ways they leave Elastic:
+// JSON lines (Winlogbeat's file output, Logstash), Elasticsearch hits
+// (_search, elasticdump) and Kibana's CSV export.
+func ecsOutputs(docs []*ordered, label string) map[string][]byte {
+	var lines, hits [][]byte // hits: as Elasticsearch returns a document, and elasticdump writes it
+	var columns []string
+	var rows [][2]string
+	for i, doc := range docs {
+		lines = append(lines, []byte(doc.json()))
+		hits = append(hits, []byte(fmt.Sprintf(`{"_index":"winlogbeat-8","_id":"%d","_score":1,"_source":%s}`, i, doc.json())))
+	}
+	cells := make([]map[string]string, len(docs))
+	for i, doc := range docs {
+		rows = rows[:0]
+		doc.flat("", &rows)
+		cells[i] = map[string]string{}
+		for _, r := range rows {
+			if _, seen := cells[i][r[0]]; !seen {
+				cells[i][r[0]] = r[1]
+			}
+			if !containsString(columns, r[0]) {
+				columns = append(columns, r[0])
+			}
+		}
+	}
+	sort.Strings(columns) // Kibana lists the fields by name
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(columns)
+	for _, c := range cells {
+		record := make([]string, len(columns))
+		for j, col := range columns {
+			record[j] = c[col]
+		}
+		w.Write(record)
+	}
+	w.Flush()
+	return map[string][]byte{
+		"ECS, " + label + ", JSON lines":             joinLines(lines, "\n"),
+		"ECS, " + label + ", JSON array":             []byte("[" + string(joinLines(lines, ",\n")) + "]"),
+		"ECS, " + label + ", elasticdump hits":       joinLines(hits, "\n"),
+		"ECS, " + label + ", Kibana CSV (dot names)": b.Bytes(),
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func ecsShapes(t *testing.T, lines [][]byte) map[string][]byte {
+	var raw, after []*ordered
+	for _, line := range lines {
+		raw = append(raw, winlogbeat(parseElement(t, line)))
+		doc := winlogbeat(parseElement(t, line))
+		ingested(doc)
+		after = append(after, doc)
+	}
+	shapes := ecsOutputs(raw, "Winlogbeat")
+	for name, input := range ecsOutputs(after, "after the ingest pipelines") {
+		shapes[name] = input
+	}
+	return shapes
+}
+
+// evtxECmdColumns are EvtxECmd's CSV columns, in its order
+// (EvtxECmd/Program.cs).
+var evtxECmdColumns = []string{"RecordNumber", "EventRecordId", "TimeCreated", "EventId", "Level", "Provider", "Channel",
+	"ProcessId", "ThreadId", "Computer", "UserId", "MapDescription", "UserName", "RemoteHost", "PayloadData1",
+	"PayloadData2", "PayloadData3", "PayloadData4", "PayloadData5", "PayloadData6", "ExecutableInfo", "HiddenRecord",
+	"SourceFile", "Keywords", "Payload"}
+
+// evtxECmd writes one event as EvtxECmd's columns: the System values under
+// its names, the EventData element as Json.NET serialises it in Payload.
+func evtxECmd(t *testing.T, n int, event *element) map[string]string {
+	system := event.child("System")
+	created, err := time.Parse(time.RFC3339Nano, system.child("TimeCreated").attr("SystemTime"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := event.child("EventData")
+	if section == nil {
+		section = event.child("UserData")
+	}
+	payload := ""
+	if section != nil {
+		withNS := *section
+		withNS.attrs = append([][2]string{{"xmlns", "http://schemas.microsoft.com/win/2004/08/events/event"}}, section.attrs...)
+		payload = "{" + quote(section.name) + ":" + jsonNet(&withNS) + "}"
+	}
+	row := map[string]string{
+		"RecordNumber": strconv.Itoa(n), "EventRecordId": system.child("EventRecordID").text,
+		"TimeCreated": created.UTC().Format("2006-01-02 15:04:05.0000000"), "EventId": system.child("EventID").text,
+		"Level": "Info", "Provider": system.child("Provider").attr("Name"), "Channel": system.child("Channel").text,
+		"ProcessId": system.child("Execution").attr("ProcessID"), "ThreadId": system.child("Execution").attr("ThreadID"),
+		"Computer": system.child("Computer").text, "UserId": system.child("Security").attr("UserID"),
+		"HiddenRecord": "False", "SourceFile": `C:\Temp\logs\Security.evtx`, "Keywords": system.child("Keywords").text,
+		"Payload": payload,
+	}
+	for _, d := range section.children {
+		if d.attr("Name") == "CommandLine" {
+			row["ExecutableInfo"] = d.text // what the 4688 map puts there
+		}
+	}
+	return row
+}
+
+func evtxECmdShapes(t *testing.T, lines [][]byte) map[string][]byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(evtxECmdColumns)
+	var jsonLines [][]byte
+	for i, line := range lines {
+		row := evtxECmd(t, i+1, parseElement(t, line))
+		record := make([]string, len(evtxECmdColumns))
+		var members []string
+		for j, col := range evtxECmdColumns {
+			record[j] = row[col]
+			v := row[col]
+			if v == "" {
+				continue // ServiceStack leaves out what is null
+			}
+			switch col {
+			case "TimeCreated":
+				tm, _ := time.Parse("2006-01-02 15:04:05.0000000", v)
+				v = quote(tm.Format("2006-01-02T15:04:05.0000000-07:00"))
+			case "EventId", "ProcessId", "ThreadId", "RecordNumber":
+				v = number(v)
+			default:
+				v = quote(v)
+			}
+			members = append(members, quote(col)+":"+v)
+		}
+		w.Write(record)
+		jsonLines = append(jsonLines, []byte("{"+strings.Join(members, ",")+"}"))
+	}
+	w.Flush()
+	return map[string][]byte{
+		"EvtxECmd CSV":         b.Bytes(),
+		"EvtxECmd CSV, BOM":    append([]byte("\ufeff"), b.Bytes()...),
+		"EvtxECmd JSON lines":  joinLines(jsonLines, "\n"),
+		"EvtxECmd JSON, UTF16": utf16LE(joinLines(jsonLines, "\r\n"), false),
+	}
+}

@@ -1,0 +1,273 @@
+package winevent
+
+import (
+	"strings"
+	"time"
+)
+
+// Nested JSON: an event's XML turned into JSON by a converter, element by
+// element. The converters differ only in how they write an element's
+// attributes and text, so one walk reads them all and gives the fields the
+// names the XML mapping gives them:
+//
+//	evtx_dump (omerbenamram/evtx)   {"Event":{"#attributes":{..},"System":{"EventID":4688,
+//	                                 "TimeCreated":{"#attributes":{"SystemTime":".."}}},
+//	                                 "EventData":{"CommandLine":".."}}}
+//	xmltodict, Json.NET             {"Event":{"@xmlns":"..","System":{"EventID":{"@Qualifiers":"",
+//	(SerializeXmlNode)               "#text":"4688"}},"EventData":{"Data":[{"@Name":"CommandLine",
+//	                                 "#text":".."}]}}}
+//	xml-js, xml2js                  attributes under "_attributes" or "$", text "_text" or "_"
+//	Velociraptor parse_evtx,        {"System":{"EventID":{"Value":1},"TimeCreated":{"SystemTime":
+//	golang-evtx                      1603420603.12},"Provider":{"Name":".."}},"EventData":{..}}
+//	                                 (attributes as plain members, text as "Value"; Velociraptor
+//	                                 has no "Event" wrapper and a top-level rendered "Message")
+
+// isNested reports whether a flattened JSON object is a nested event: it
+// has System.EventID, under "Event" or at the top.
+func isNested(flat *builder) bool {
+	for _, name := range flat.names {
+		if strings.HasPrefix(name, "Event.System.EventID") || strings.HasPrefix(name, "System.EventID") {
+			return true
+		}
+	}
+	return false
+}
+
+// nestedEvent maps a nested event: System first, then EventData or
+// UserData, then the rendered message, with the derived fields of the XML
+// mapping.
+func nestedEvent(tree *jsonNode) (Event, error) {
+	root := tree
+	if event := tree.get("Event"); event.get("System") != nil {
+		root = event
+	}
+	system, data := newBuilder(), newBuilder()
+	systemFields(system, root.get("System"))
+	eventDataFields(data, root.get("EventData"))
+	userDataFields(data, root.get("UserData"))
+	if message := root.get("RenderingInfo").get("Message"); message != nil {
+		data.first("Message", elementText(message))
+	}
+	data.first("Message", root.get("Message").scalar())
+	return finishXML(system, data)
+}
+
+// systemFields stores System's children: a child's attributes under their
+// names, then its text under its own name.
+func systemFields(system *builder, node *jsonNode) {
+	if node == nil || node.kind != jsonObject {
+		return
+	}
+	for i, key := range node.keys {
+		if isAttributeKey(key) {
+			continue
+		}
+		child := node.members[i]
+		eachAttribute(child, true, func(name, value string) {
+			if name == "SystemTime" {
+				value = isoTime(value)
+			}
+			system.first(cleanKey(name), value)
+		})
+		system.first(cleanKey(key), elementText(child))
+	}
+}
+
+// eventDataFields stores EventData: <Data Name='X'>v</Data> as X, unnamed
+// Data as the multivalue Data. Converters that write named Data as members
+// of EventData ("CommandLine": "..") give the same fields; <Binary> is not
+// a field, as in the XML mapping.
+func eventDataFields(data *builder, node *jsonNode) {
+	if node == nil || node.kind != jsonObject {
+		return
+	}
+	for i, key := range node.keys {
+		switch {
+		case isAttributeKey(key) || key == "Binary":
+		case key == "Data":
+			dataElements(data, node.members[i])
+		default:
+			for _, v := range elementTexts(node.members[i]) {
+				data.first(cleanKey(key), v)
+			}
+		}
+	}
+}
+
+// dataElements stores one <Data> or a list of them.
+func dataElements(data *builder, node *jsonNode) {
+	switch node.kind {
+	case jsonArray:
+		for _, item := range node.members {
+			dataElements(data, item)
+		}
+	case jsonScalar:
+		data.add("Data", node.text)
+	case jsonObject:
+		name := ""
+		eachAttribute(node, false, func(attr, value string) {
+			if attr == "Name" && name == "" {
+				name = value
+			}
+		})
+		for _, text := range elementTexts(node) {
+			if name != "" {
+				data.first(cleanKey(name), text) // skipped if it cleans to ""
+			} else {
+				data.add("Data", text)
+			}
+		}
+	}
+}
+
+// userDataFields stores every leaf element of UserData under its name.
+func userDataFields(data *builder, node *jsonNode) {
+	if node == nil {
+		return
+	}
+	switch node.kind {
+	case jsonArray:
+		for _, item := range node.members {
+			userDataFields(data, item)
+		}
+	case jsonObject:
+		for i, key := range node.keys {
+			if isAttributeKey(key) {
+				continue
+			}
+			child := node.members[i]
+			if child.kind == jsonObject && !hasElements(child) || child.kind == jsonScalar {
+				data.first(cleanKey(key), elementText(child))
+				continue
+			}
+			if child.kind == jsonArray && len(child.members) > 0 && child.members[0].kind == jsonScalar {
+				for _, item := range child.members {
+					data.first(cleanKey(key), item.text)
+				}
+				continue
+			}
+			userDataFields(data, child)
+		}
+	}
+}
+
+// The members a converter writes for an element's text.
+func isTextKey(key string) bool {
+	return key == "#text" || key == "_text" || key == "_" || key == "Value"
+}
+
+// The members a converter writes for an element's attributes.
+func isAttributeKey(key string) bool {
+	return strings.HasPrefix(key, "@") || key == "#attributes" || key == "_attributes" || key == "$"
+}
+
+// hasElements reports whether an object has members that are neither text
+// nor attributes: child elements.
+func hasElements(node *jsonNode) bool {
+	for _, key := range node.keys {
+		if !isTextKey(key) && !isAttributeKey(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// elementText is an element's text: a scalar itself, or an object's text
+// member ("" when it has none).
+func elementText(node *jsonNode) string {
+	if texts := elementTexts(node); len(texts) > 0 {
+		return texts[0]
+	}
+	return ""
+}
+
+// elementTexts is elementText for an element whose text a converter wrote
+// as a list (evtx_dump's unnamed Data: {"#text":["a","b"]}) or that is a
+// list of elements.
+func elementTexts(node *jsonNode) []string {
+	switch node.kind {
+	case jsonScalar:
+		return []string{node.text}
+	case jsonArray:
+		var texts []string
+		for _, item := range node.members {
+			if item.kind == jsonScalar {
+				texts = append(texts, item.text)
+			} else if t := elementText(item); t != "" {
+				texts = append(texts, t)
+			}
+		}
+		return texts
+	case jsonObject:
+		for i, key := range node.keys {
+			if isTextKey(key) {
+				return elementTexts(node.members[i])
+			}
+		}
+	}
+	return nil
+}
+
+// eachAttribute calls f for each attribute of an element, in order:
+// members of "#attributes", "_attributes" or "$", members named "@name",
+// and, when plain is true, scalar members that are not text (the
+// converters that write attributes as plain members). Namespace
+// declarations are not attributes of the event.
+func eachAttribute(node *jsonNode, plain bool, f func(name, value string)) {
+	if node == nil || node.kind != jsonObject {
+		return
+	}
+	for i, key := range node.keys {
+		member := node.members[i]
+		switch {
+		case key == "#attributes" || key == "_attributes" || key == "$":
+			eachAttribute(member, true, f)
+		case strings.HasPrefix(key, "@"):
+			if name := key[1:]; name != "xmlns" && !strings.HasPrefix(name, "xmlns:") {
+				f(name, member.scalar())
+			}
+		case plain && member.kind == jsonScalar && !isTextKey(key) && key != "xmlns" && !strings.HasPrefix(key, "xmlns:"):
+			f(key, member.text)
+		}
+	}
+}
+
+// isoTime returns a SystemTime as ISO 8601: as it is when it is one, and
+// converted from Unix epoch seconds (Velociraptor writes a number, with
+// a fraction) when it is not.
+func isoTime(value string) string {
+	if _, err := time.Parse(time.RFC3339Nano, value); err == nil {
+		return value
+	}
+	if t, ok := parseEpoch(value); ok {
+		return t.Format(time.RFC3339Nano)
+	}
+	return value
+}
+
+// parseEpoch reads decimal Unix seconds ("1603420603.128449") exactly,
+// without going through a float.
+func parseEpoch(value string) (time.Time, bool) {
+	whole, frac, _ := strings.Cut(value, ".")
+	if whole == "" || len(whole) > 11 || len(frac) > 9 {
+		return time.Time{}, false
+	}
+	var sec, nsec int64
+	for _, c := range whole {
+		if c < '0' || c > '9' {
+			return time.Time{}, false
+		}
+		sec = sec*10 + int64(c-'0')
+	}
+	for i := 0; i < 9; i++ {
+		nsec *= 10
+		if i < len(frac) {
+			c := frac[i]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			nsec += int64(c - '0')
+		}
+	}
+	return time.Unix(sec, nsec).UTC(), true
+}
