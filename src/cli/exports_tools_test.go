@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -325,4 +326,54 @@ func evtxECmdShapes(t *testing.T, lines [][]byte) map[string][]byte {
 		"EvtxECmd JSON lines":  joinLines(jsonLines, "\n"),
 		"EvtxECmd JSON, UTF16": utf16LE(joinLines(jsonLines, "\r\n"), false),
 	}
+}
+
+// otrfSystem are the keys of the OTRF recordings that hold System values,
+// with where Winlogbeat puts each; the other keys are EventData.
+var otrfSystem = map[string]string{
+	"EventID": "winlog.event_id", "SourceName": "winlog.provider_name", "Hostname": "winlog.computer_name",
+	"Channel": "winlog.channel", "ProviderGuid": "winlog.provider_guid", "Message": "message",
+	"@timestamp": "@timestamp", "TimeCreated": "", "Task": "", "Level": "", "Keywords": "",
+}
+
+// TestECSSysmonGivesTheSameAlerts writes the OTRF recordings (Sysmon 1
+// among them) as Winlogbeat and its ingest pipelines do.
+func TestECSSysmonGivesTheSameAlerts(t *testing.T) {
+	lines := fixtureFileLines(t, jsonFixture)
+	want, status, _ := scoreInput(t, joinLines(lines, "\n"))
+	if status != ExitAlert || len(want) != len(lines) {
+		t.Fatalf("reference: status %d, %d events", status, len(want))
+	}
+	var docs []*ordered
+	sysmon1 := 0
+	for _, line := range lines {
+		var flat map[string]any
+		if err := json.Unmarshal(line, &flat); err != nil {
+			t.Fatal(err)
+		}
+		doc := &ordered{}
+		keys := make([]string, 0, len(flat))
+		for k := range flat {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := fmt.Sprint(flat[k])
+			if to, isSystem := otrfSystem[k]; isSystem {
+				doc.set(to, v)
+			} else {
+				doc.set("winlog.event_data."+k, v)
+			}
+		}
+		doc.set("host.name", doc.get("winlog.computer_name"))
+		if doc.get("winlog.provider_name") == "Microsoft-Windows-Sysmon" && doc.get("winlog.event_id") == "1" {
+			sysmon1++
+		}
+		ingested(doc)
+		docs = append(docs, doc)
+	}
+	if sysmon1 == 0 {
+		t.Fatal("the recordings have no Sysmon 1 event: the test would prove nothing")
+	}
+	checkShapes(t, want, ecsOutputs(docs, "Sysmon and Security after the ingest pipelines"))
 }
