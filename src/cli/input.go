@@ -252,6 +252,9 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 	}
 	r := newReader()
 	header, err := r.Read()
+	if err == nil && isTypeLine(header) {
+		header, err = r.Read()
+	}
 	if err != nil {
 		if err == io.EOF {
 			return nil
@@ -260,7 +263,8 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 	}
 	header = slices.Clone(header)
 	mvColumn := splcsv.CompanionColumns(header)
-	nextLine := 2 // where the next record starts, for a record too large to be read
+	headerLine, _ := r.FieldPos(0)
+	nextLine := headerLine + 1 // where the next record starts, for a record too large to be read
 	for {
 		capped.reset()
 		record, err := r.Read()

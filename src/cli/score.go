@@ -155,9 +155,13 @@ func (run *scoreRun) file(name string) {
 		r = f
 	}
 	events, alerts, bad, withFields := 0, 0, 0, 0
+	var firstNames []string // the first event's, to name a shape with no field the detection reads
 	err := readEvents(name, r, run.s.wanted, func(ev *inputEvent) {
 		result := run.s.score(ev)
 		events++
+		if events == 1 {
+			firstNames = slices.Clone(ev.names)
+		}
 		if result.readsFields {
 			withFields++
 		}
@@ -189,6 +193,9 @@ func (run *scoreRun) file(name string) {
 		run.noFields = true
 		fmt.Fprintf(env.Stderr, "bitsscore score: %s: no event has any field the detection reads (%s): nothing was scored\n",
 			name, strings.Join(run.s.det.Inputs(), ", "))
+		if hint := shapeHint(firstNames); hint != "" {
+			fmt.Fprintf(env.Stderr, "bitsscore score: %s: %s\n", name, hint)
+		}
 	}
 	if !run.quiet {
 		fmt.Fprintf(env.Stderr, "bitsscore score: %s: %d events scored, %d alert, %d could not be read\n", name, events, alerts, bad)

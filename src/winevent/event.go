@@ -249,9 +249,32 @@ func sourceFor(channel string) string {
 func epochSeconds(iso string) (string, error) {
 	t, err := time.Parse(time.RFC3339Nano, iso)
 	if err != nil {
-		return "", fmt.Errorf("time %q is not ISO 8601 (RFC 3339)", iso)
+		var ok bool
+		if t, ok = msDate(iso); !ok {
+			return "", fmt.Errorf("time %q is not ISO 8601 (RFC 3339)", iso)
+		}
 	}
 	return string(appendEpoch(nil, t)), nil
+}
+
+// msDate reads a time as Windows PowerShell's ConvertTo-Json (and .NET's
+// DataContractJsonSerializer) writes a DateTime: /Date(ms)/, milliseconds
+// since the Unix epoch, optionally followed by the writer's UTC offset
+// (+hhmm), which does not change the instant.
+func msDate(s string) (time.Time, bool) {
+	inner, prefixed := strings.CutPrefix(s, "/Date(")
+	inner, suffixed := strings.CutSuffix(inner, ")/")
+	if !prefixed || !suffixed {
+		return time.Time{}, false
+	}
+	if i := strings.IndexAny(inner[min(1, len(inner)):], "+-"); i >= 0 {
+		inner = inner[:i+1]
+	}
+	ms, err := strconv.ParseInt(inner, 10, 64)
+	if err != nil || ms < -62135596800000 || ms > 253402300799999 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms).UTC(), true
 }
 
 // appendEpoch appends t as _time is written: seconds since the epoch with

@@ -38,13 +38,20 @@ func FromExport(names []string, fields map[string][]string) (e Event, ok bool, e
 			b.add(name, v)
 		}
 	}
-	return exportEvent(b)
+	if e, ok, err = exportEvent(b); ok || err != nil {
+		return e, ok, err
+	}
+	if cimAliases(b) {
+		return b.finish([len(metadataNames)]string{}, nil), true, nil
+	}
+	return Event{}, false, nil
 }
 
 // isExportSignature reports whether a column name is one that only the
 // shapes exportEvent maps have.
 func isExportSignature(name string) bool {
-	return name == "EventId" || strings.HasPrefix(name, "winlog.") || strings.HasPrefix(name, "_source.winlog.")
+	return name == "EventId" || strings.HasPrefix(name, "winlog.") || strings.HasPrefix(name, "_source.winlog.") ||
+		name == "process" || name == "process_path" || strings.HasPrefix(name, "Processes.")
 }
 
 // EvtxECmd (Eric Zimmerman's evtx parser) writes one CSV row or JSON line

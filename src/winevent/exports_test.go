@@ -101,3 +101,23 @@ func TestLastLineIsTheTemplates(t *testing.T) {
 		}
 	}
 }
+
+func TestConvertToJSONDates(t *testing.T) {
+	for in, want := range map[string]string{
+		"/Date(1603420603128)/":      "1603420603.128000",
+		"/Date(1603420603128+0200)/": "1603420603.128000",
+		"/Date(1603420603128-0700)/": "1603420603.128000",
+		"/Date(-1500)/":              "-1.500000",
+		"/Date(-1500-0100)/":         "-1.500000",
+		"1603420603128)/":            "",
+		"/Date(1603420603128":        "",
+		"/Date()/":                   "",
+		"/Date(+)/":                  "",
+		"/Date(99999999999999999)/":  "",
+	} {
+		got, err := epochSeconds(in)
+		if want == "" && err == nil || want != "" && got != want {
+			t.Errorf("epochSeconds(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

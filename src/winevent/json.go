@@ -45,6 +45,7 @@ func ParseJSON(line []byte) (Event, error) {
 	if e, ok, err := exportEvent(b); ok || err != nil {
 		return e, err
 	}
+	cimAliases(b)
 	hostname := b.value("Hostname")
 	metadata := [len(metadataNames)]string{"", hostname, sourceFor(b.value("Channel")), "XmlWinEventLog"}
 	for _, timeKey := range []string{"TimeCreated", "@timestamp"} {
