@@ -388,3 +388,86 @@ func TestMessageOnlyExportsAreNamed(t *testing.T) {
 		})
 	}
 }
+
+// prefixed writes an event with every element in a namespace prefix, as
+// XML writers that do not default the namespace do.
+func prefixed(event []byte) []byte {
+	s := string(event)
+	s = strings.Replace(s, `<Event xmlns=`, `<Event xmlns:e=`, 1)
+	s = strings.NewReplacer("</", "</e:", "<", "<e:").Replace(s)
+	return []byte(strings.ReplaceAll(s, "<e:/e:", "</e:"))
+}
+
+// rendered adds the <RenderingInfo> that wevtutil qe /f:RenderedXml and
+// Event Viewer's XML view write after EventData.
+func rendered(event []byte) []byte {
+	info := `<RenderingInfo Culture="en-US"><Message>A message &amp; its text.</Message><Level>Information</Level>` +
+		`<Task>None</Task><Opcode>Info</Opcode><Channel>Security</Channel><Provider>Microsoft Windows</Provider><Keywords><Keyword>Audit Success</Keyword></Keywords></RenderingInfo></Event>`
+	i := bytes.LastIndex(event, []byte("</Event>"))
+	return append(append([]byte{}, event[:i]...), info...)
+}
+
+func TestXMLVariantsGiveTheSameAlerts(t *testing.T) {
+	var lines [][]byte
+	for _, name := range xmlFixtures {
+		lines = append(lines, fixtureFileLines(t, name)...)
+	}
+	want, _, _ := scoreInput(t, joinLines(lines, "\n"))
+	var withPrefix, withRendering [][]byte
+	for _, line := range lines {
+		if !bytes.HasPrefix(line, []byte(`<Event xmlns=`)) {
+			t.Fatalf("fixture event does not start with <Event xmlns=: %.60s", line)
+		}
+		withPrefix = append(withPrefix, prefixed(line))
+		withRendering = append(withRendering, rendered(line))
+	}
+	saved := "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>\r\n<Events>" + string(joinLines(withRendering, "")) + "</Events>"
+	checkShapes(t, want, map[string][]byte{
+		"XML, namespace prefix (<e:Event xmlns:e=...>)":    joinLines(withPrefix, "\n"),
+		"XML, wevtutil /f:RenderedXml, one per line":       joinLines(withRendering, "\r\n"),
+		"XML, Event Viewer Save Selected Events as XML":    []byte(saved),
+		"XML, Event Viewer Save as XML, UTF-16LE with BOM": utf16LE([]byte(saved), false),
+	})
+}
+
+// NXLog's im_msvistalog with to_json() writes flat lines like OTRF's, with
+// its own time fields: EventTime in the collector's local time, with no
+// zone, which cannot be placed exactly, so the events have no _time.
+func TestNXLogJSONGivesTheSameAlerts(t *testing.T) {
+	lines := fixtureFileLines(t, jsonFixture)
+	want, _, _ := scoreInput(t, joinLines(lines, "\n"))
+	var nxlog [][]byte
+	for _, line := range lines {
+		var flat map[string]any
+		if err := json.Unmarshal(line, &flat); err != nil {
+			t.Fatal(err)
+		}
+		delete(flat, "@timestamp")
+		delete(flat, "TimeCreated")
+		flat["EventTime"] = "2020-10-23 02:36:43"
+		flat["EventReceivedTime"] = "2020-10-23 02:36:44"
+		flat["SourceModuleName"], flat["SourceModuleType"] = "eventlog", "im_msvistalog"
+		flat["SeverityValue"], flat["Severity"], flat["EventType"] = 2, "INFO", "INFO"
+		out, err := json.Marshal(flat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nxlog = append(nxlog, out)
+	}
+	got, status, stderr := scoreInput(t, joinLines(nxlog, "\r\n"))
+	withoutTime := func(events []string) []string {
+		out := make([]string, len(events))
+		for i, e := range events {
+			_, rest, _ := strings.Cut(e, " ")
+			out[i] = rest
+		}
+		slices.Sort(out)
+		return out
+	}
+	if status != ExitAlert {
+		t.Errorf("status %d; stderr:\n%s", status, stderr)
+	}
+	if diff := cmp.Diff(withoutTime(want), withoutTime(got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

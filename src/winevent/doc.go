@@ -19,8 +19,13 @@
 //     (boundary.go) and leaving the tokens to the parser, so that an event
 //     is tokenized once.
 //   - JSON, as in OTRF Security-Datasets: each key a field name; or
-//     nested as evtx_dump writes it ({"Event":{"System":{...},
-//     "EventData":{...}}}), mapped to the names the XML gives.
+//     nested, an event's XML turned into JSON by a converter (evtx_dump,
+//     xmltodict, Json.NET, xml-js, Velociraptor: nested.go), mapped to
+//     the names the XML gives.
+//   - Tools' exports that rename the fields, in JSON or as CSV rows
+//     (FromExport): Elastic's ECS (ecs.go), EvtxECmd (exports.go) and
+//     Splunk's CIM process fields (cim.go), mapped back to the names the
+//     XML gives from each tool's documented renames.
 //
 // # Splunk's rules that shape every field
 //
