@@ -220,20 +220,41 @@ func velociraptor(t *testing.T, event *element) string {
 	return out + `,"Message":""}`
 }
 
+// evtxHunter writes an event as the rows of Velociraptor's
+// Windows.EventLogs.EvtxHunter artifact: System values in columns of its
+// naming, EventData as parse_evtx() gives it.
+func evtxHunter(t *testing.T, event *element) string {
+	system := event.child("System")
+	row := velociraptor(t, event)
+	start := strings.Index(row, `,"EventData":`)
+	if start < 0 {
+		start = strings.Index(row, `,"UserData":`)
+	}
+	if start < 0 {
+		start = strings.Index(row, `,"Message":`)
+	}
+	return fmt.Sprintf(`{"EventTime":%s,"Computer":%s,"Channel":%s,"Provider":%s,"EventID":%s,"EventRecordID":%s,"UserSID":%s,"Username":"",`,
+		quote(system.child("TimeCreated").attr("SystemTime")), quote(system.child("Computer").text), quote(system.child("Channel").text),
+		quote(system.child("Provider").attr("Name")), number(system.child("EventID").text), number(system.child("EventRecordID").text),
+		quote(system.child("Security").attr("UserID"))) + row[start+1:len(row)-1] + `,"OSPath":"C:\\Windows\\System32\\winevt\\Logs\\x.evtx"}`
+}
+
 // nestedShapes writes the XML recordings as the nested-JSON converters do.
 func nestedShapes(t *testing.T, lines [][]byte) map[string][]byte {
-	var netLines, jsLines, veloLines [][]byte
+	var netLines, jsLines, veloLines, hunterLines [][]byte
 	for _, line := range lines {
 		event := parseElement(t, line)
 		netLines = append(netLines, []byte(`{"Event":`+jsonNet(event)+"}"))
 		jsLines = append(jsLines, []byte(`{"Event":`+xmlJS(event)+"}"))
 		veloLines = append(veloLines, []byte(velociraptor(t, event)))
+		hunterLines = append(hunterLines, []byte(evtxHunter(t, event)))
 	}
 	return map[string][]byte{
 		"JSON, xmltodict / Json.NET (@Name, #text)": joinLines(netLines, "\n"),
 		"JSON, xmltodict, one array, pretty":        prettyArray(t, netLines),
 		"JSON, xml-js compact (_attributes, _text)": joinLines(jsLines, "\n"),
 		"JSON, Velociraptor parse_evtx rows":        joinLines(veloLines, "\n"),
+		"JSON, Velociraptor EvtxHunter rows":        joinLines(hunterLines, "\n"),
 	}
 }
 

@@ -23,14 +23,27 @@ import (
 //	                                 has no "Event" wrapper and a top-level rendered "Message")
 
 // isNested reports whether a flattened JSON object is a nested event: it
-// has System.EventID, under "Event" or at the top.
+// has System.EventID, under "Event" or at the top, or a top-level EventID
+// beside an EventData or UserData object (the rows of Velociraptor's
+// Windows.EventLogs.EvtxHunter: EventTime, Computer, Channel, Provider,
+// EventID, EventRecordID, UserSID, EventData, UserData, Message).
 func isNested(flat *builder) bool {
+	topID, data := false, false
 	for _, name := range flat.names {
 		if strings.HasPrefix(name, "Event.System.EventID") || strings.HasPrefix(name, "System.EventID") {
 			return true
 		}
+		topID = topID || name == "EventID"
+		data = data || strings.HasPrefix(name, "EventData.") || strings.HasPrefix(name, "UserData.")
 	}
-	return false
+	return topID && data
+}
+
+// huntedSystem are the System values of an EvtxHunter row, under the
+// names the artifact gives them, and the names the XML gives.
+var huntedSystem = [][2]string{
+	{"Provider", "Name"}, {"EventID", "EventID"}, {"EventTime", "SystemTime"}, {"EventRecordID", "EventRecordID"},
+	{"Channel", "Channel"}, {"Computer", "Computer"}, {"UserSID", "UserID"},
 }
 
 // nestedEvent maps a nested event: System first, then EventData or
@@ -42,7 +55,17 @@ func nestedEvent(tree *jsonNode) (Event, error) {
 		root = event
 	}
 	system, data := newBuilder(), newBuilder()
-	systemFields(system, root.get("System"))
+	if root.get("System") != nil {
+		systemFields(system, root.get("System"))
+	} else {
+		for _, name := range huntedSystem {
+			value := root.get(name[0]).scalar()
+			if name[1] == "SystemTime" {
+				value = isoTime(value)
+			}
+			system.first(name[1], value)
+		}
+	}
 	eventDataFields(data, root.get("EventData"))
 	userDataFields(data, root.get("UserData"))
 	if message := root.get("RenderingInfo").get("Message"); message != nil {
