@@ -21,7 +21,9 @@
 //   - JSON, as in OTRF Security-Datasets: each key a field name; or
 //     nested, an event's XML turned into JSON by a converter (evtx_dump,
 //     xmltodict, Json.NET, xml-js, Velociraptor: nested.go), mapped to
-//     the names the XML gives.
+//     the names the XML gives. Either is read once, into a tree of nodes
+//     in one slice (tree.go) that gives the flat fields and, for a nested
+//     event, the structure its mapping needs.
 //   - Tools' exports that rename the fields, in JSON or as CSV rows
 //     (FromExport): Elastic's ECS (ecs.go), EvtxECmd (exports.go) and
 //     Splunk's CIM process fields (cim.go), mapped back to the names the

@@ -91,15 +91,19 @@ func (b *builder) reset() {
 }
 
 // find returns the position of name, or -1.
-func (b *builder) find(name string) int {
+func (b *builder) find(name string) int { return findField(b, name) }
+
+// findField is find for a name in a string or in a buffer, which neither
+// look-up copies.
+func findField[Name string | []byte](b *builder, name Name) int {
 	if b.index != nil {
-		if i, ok := b.index[name]; ok {
+		if i, ok := b.index[string(name)]; ok {
 			return i
 		}
 		return -1
 	}
 	for i, n := range b.names {
-		if n == name {
+		if n == string(name) {
 			return i
 		}
 	}
@@ -179,6 +183,19 @@ func (b *builder) add(name, value string) {
 		return
 	}
 	b.insertOne(name, value)
+}
+
+// addName is add for a name still in a buffer: the name is copied only
+// when it is new.
+func (b *builder) addName(name []byte, value string) {
+	if len(name) == 0 || value == "" {
+		return
+	}
+	if i := findField(b, name); i >= 0 {
+		b.values[i] = append(b.values[i], value)
+		return
+	}
+	b.insertOne(string(name), value)
 }
 
 // addBytes is add for a value still in a reader's buffer, readable after

@@ -72,6 +72,18 @@ func isEvtxECmd(flat *builder) bool {
 }
 
 func evtxECmdEvent(flat *builder) (Event, error) {
+	payload, err := parseTree([]byte(flat.value("Payload")))
+	if err != nil {
+		return Event{}, fmt.Errorf("winevent: EvtxECmd Payload: %w", err)
+	}
+	data := newBuilder()
+	payload.eventDataFields(data, payload.get(0, "EventData"))
+	payload.userDataFields(data, payload.get(0, "UserData"))
+	return finishXML(evtxECmdSystem(flat), data)
+}
+
+// evtxECmdSystem is the System values of EvtxECmd's columns.
+func evtxECmdSystem(flat *builder) *builder {
 	system := newBuilder()
 	system.first("Name", flat.value("Provider"))
 	system.first("EventID", flat.value("EventId"))
@@ -82,15 +94,7 @@ func evtxECmdEvent(flat *builder) (Event, error) {
 	system.first("Channel", flat.value("Channel"))
 	system.first("Computer", flat.value("Computer"))
 	system.first("UserID", flat.value("UserId"))
-
-	payload, err := parseTree([]byte(flat.value("Payload")))
-	if err != nil {
-		return Event{}, fmt.Errorf("winevent: EvtxECmd Payload: %w", err)
-	}
-	data := newBuilder()
-	eventDataFields(data, payload.get("EventData"))
-	userDataFields(data, payload.get("UserData"))
-	return finishXML(system, data)
+	return system
 }
 
 // setTime stores an exported event's time as SystemTime when it is ISO

@@ -12,7 +12,7 @@ import (
 
 // fuzzSeed reads the JSON line of a FuzzParse seed: the seeds double as
 // the examples of each export shape.
-func fuzzSeed(t *testing.T, name string) []byte {
+func fuzzSeed(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata/fuzz/FuzzParse", name))
 	if err != nil {

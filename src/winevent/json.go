@@ -17,7 +17,6 @@ import (
 func ParseJSON(line []byte) (Event, error) {
 	d := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(line, utf8BOM)))
 	d.UseNumber() // keep numbers' digits: 18446744073709551615 must not round
-	b := newBuilder()
 	tok, err := d.Token()
 	if err != nil {
 		return Event{}, fmt.Errorf("winevent: JSON: %w", describeJSONError(err))
@@ -25,8 +24,12 @@ func ParseJSON(line []byte) (Event, error) {
 	if tok != json.Delim('{') {
 		return Event{}, fmt.Errorf("winevent: JSON: event is %s, want an object", jsonKind(tok))
 	}
-	if err := readObject(d, b, "", 1); err != nil {
-		return Event{}, fmt.Errorf("winevent: JSON: %w", err)
+	// The event is read once, as a tree: flattened, it is every event's
+	// fields and tells a nested event, which is mapped from the tree.
+	// A member is a colon: enough nodes for most events, in one allocation.
+	tree := &jsonTree{nodes: make([]jsonNode, 0, bytes.Count(line, []byte{':'})+1)}
+	if err := tree.read(d, tok); err != nil {
+		return Event{}, fmt.Errorf("winevent: JSON: %w", describeJSONError(err))
 	}
 	if _, err := d.Token(); err != io.EOF {
 		if err != nil {
@@ -34,14 +37,17 @@ func ParseJSON(line []byte) (Event, error) {
 		}
 		return Event{}, errors.New("winevent: JSON: data after the event's closing '}': one event per line")
 	}
-
+	b := newBuilder()
+	tree.flatten(b)
 	if isNested(b) {
-		tree, err := parseTree(bytes.TrimPrefix(line, utf8BOM))
-		if err != nil {
-			return Event{}, fmt.Errorf("winevent: JSON: %w", err)
-		}
 		return nestedEvent(tree)
 	}
+	return flatEvent(b)
+}
+
+// flatEvent maps a flat event's fields: the exports that rename them, CIM
+// names, or the fields as they are.
+func flatEvent(b *builder) (Event, error) {
 	if e, ok, err := exportEvent(b); ok || err != nil {
 		return e, err
 	}
@@ -68,62 +74,6 @@ func ParseJSON(line []byte) (Event, error) {
 // unbounded depth would cost memory quadratic in the line's length; Windows
 // events are flat or nearly so.
 const maxJSONDepth = 32
-
-// readObject reads an object's members after its '{', naming nested fields
-// the way Splunk's JSON extraction does: parent.child for objects. depth
-// counts the containers open around the members.
-func readObject(d *json.Decoder, b *builder, prefix string, depth int) error {
-	for d.More() {
-		tok, err := d.Token()
-		if err != nil {
-			return describeJSONError(err)
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return fmt.Errorf("object key is %s, want a string", jsonKind(tok))
-		}
-		if err := readValue(d, b, prefix+key, depth); err != nil {
-			return err
-		}
-	}
-	_, err := d.Token() // the closing '}'
-	return describeJSONError(err)
-}
-
-// readValue stores one value under name; arrays become the multivalue field
-// name{} and objects name.child, as in Splunk's JSON field names.
-func readValue(d *json.Decoder, b *builder, name string, depth int) error {
-	tok, err := d.Token()
-	if err != nil {
-		return describeJSONError(err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if depth >= maxJSONDepth {
-			return fmt.Errorf("field %q: nested deeper than %d levels", clip(name), maxJSONDepth)
-		}
-		if t == '{' {
-			return readObject(d, b, name+".", depth+1)
-		}
-		// '[': the decoder guarantees '}' and ']' only close what opened.
-		for d.More() {
-			if err := readValue(d, b, name+"{}", depth+1); err != nil {
-				return err
-			}
-		}
-		_, err := d.Token() // the closing ']'
-		return describeJSONError(err)
-	case string:
-		b.add(name, t)
-	case json.Number:
-		b.add(name, decimal(t))
-	case bool:
-		b.add(name, strconv.FormatBool(t))
-	case nil:
-		// null: Splunk has no null value distinct from an absent field.
-	}
-	return nil
-}
 
 // decimal writes a JSON number as a plain decimal string: integers keep all
 // their digits; fractions and exponents become the shortest decimal that

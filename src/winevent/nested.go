@@ -49,50 +49,50 @@ var huntedSystem = [][2]string{
 // nestedEvent maps a nested event: System first, then EventData or
 // UserData, then the rendered message, with the derived fields of the XML
 // mapping.
-func nestedEvent(tree *jsonNode) (Event, error) {
-	root := tree
-	if event := tree.get("Event"); event.get("System") != nil {
+func nestedEvent(t *jsonTree) (Event, error) {
+	root := 0
+	if event := t.get(0, "Event"); t.get(event, "System") != absent {
 		root = event
 	}
 	system, data := newBuilder(), newBuilder()
-	if root.get("System") != nil {
-		systemFields(system, root.get("System"))
+	if t.get(root, "System") != absent {
+		t.systemFields(system, t.get(root, "System"))
 	} else {
 		for _, name := range huntedSystem {
-			value := root.get(name[0]).scalar()
+			value := t.scalar(t.get(root, name[0]))
 			if name[1] == "SystemTime" {
 				value = isoTime(value)
 			}
 			system.first(name[1], value)
 		}
 	}
-	eventDataFields(data, root.get("EventData"))
-	userDataFields(data, root.get("UserData"))
-	if message := root.get("RenderingInfo").get("Message"); message != nil {
-		data.first("Message", elementText(message))
+	t.eventDataFields(data, t.get(root, "EventData"))
+	t.userDataFields(data, t.get(root, "UserData"))
+	if message := t.get(t.get(root, "RenderingInfo"), "Message"); message != absent {
+		data.first("Message", t.elementText(message))
 	}
-	data.first("Message", root.get("Message").scalar())
+	data.first("Message", t.scalar(t.get(root, "Message")))
 	return finishXML(system, data)
 }
 
 // systemFields stores System's children: a child's attributes under their
 // names, then its text under its own name.
-func systemFields(system *builder, node *jsonNode) {
-	if node == nil || node.kind != jsonObject {
+func (t *jsonTree) systemFields(system *builder, node int) {
+	if t.kind(node) != jsonObject {
 		return
 	}
-	for i, key := range node.keys {
+	for c := node + 1; c < t.nodes[node].end; c = t.nodes[c].end {
+		key := t.nodes[c].key
 		if isAttributeKey(key) {
 			continue
 		}
-		child := node.members[i]
-		eachAttribute(child, true, func(name, value string) {
+		t.eachAttribute(c, true, func(name, value string) {
 			if name == "SystemTime" {
 				value = isoTime(value)
 			}
 			system.first(cleanKey(name), value)
 		})
-		system.first(cleanKey(key), elementText(child))
+		system.first(cleanKey(key), t.elementText(c))
 	}
 }
 
@@ -100,17 +100,17 @@ func systemFields(system *builder, node *jsonNode) {
 // Data as the multivalue Data. Converters that write named Data as members
 // of EventData ("CommandLine": "..") give the same fields; <Binary> is not
 // a field, as in the XML mapping.
-func eventDataFields(data *builder, node *jsonNode) {
-	if node == nil || node.kind != jsonObject {
+func (t *jsonTree) eventDataFields(data *builder, node int) {
+	if t.kind(node) != jsonObject {
 		return
 	}
-	for i, key := range node.keys {
-		switch {
+	for c := node + 1; c < t.nodes[node].end; c = t.nodes[c].end {
+		switch key := t.nodes[c].key; {
 		case isAttributeKey(key) || key == "Binary":
 		case key == "Data":
-			dataElements(data, node.members[i])
+			t.dataElements(data, c)
 		default:
-			for _, v := range elementTexts(node.members[i]) {
+			for _, v := range t.elementTexts(c) {
 				data.first(cleanKey(key), v)
 			}
 		}
@@ -118,22 +118,22 @@ func eventDataFields(data *builder, node *jsonNode) {
 }
 
 // dataElements stores one <Data> or a list of them.
-func dataElements(data *builder, node *jsonNode) {
-	switch node.kind {
+func (t *jsonTree) dataElements(data *builder, node int) {
+	switch t.nodes[node].kind {
 	case jsonArray:
-		for _, item := range node.members {
-			dataElements(data, item)
+		for c := node + 1; c < t.nodes[node].end; c = t.nodes[c].end {
+			t.dataElements(data, c)
 		}
 	case jsonScalar:
-		data.add("Data", node.text)
+		data.add("Data", t.nodes[node].text)
 	case jsonObject:
 		name := ""
-		eachAttribute(node, false, func(attr, value string) {
+		t.eachAttribute(node, false, func(attr, value string) {
 			if attr == "Name" && name == "" {
 				name = value
 			}
 		})
-		for _, text := range elementTexts(node) {
+		for _, text := range t.elementTexts(node) {
 			if name != "" {
 				data.first(cleanKey(name), text) // skipped if it cleans to ""
 			} else {
@@ -144,32 +144,29 @@ func dataElements(data *builder, node *jsonNode) {
 }
 
 // userDataFields stores every leaf element of UserData under its name.
-func userDataFields(data *builder, node *jsonNode) {
-	if node == nil {
-		return
-	}
-	switch node.kind {
+func (t *jsonTree) userDataFields(data *builder, node int) {
+	switch t.kind(node) {
 	case jsonArray:
-		for _, item := range node.members {
-			userDataFields(data, item)
+		for c := node + 1; c < t.nodes[node].end; c = t.nodes[c].end {
+			t.userDataFields(data, c)
 		}
 	case jsonObject:
-		for i, key := range node.keys {
-			if isAttributeKey(key) {
+		for c := node + 1; c < t.nodes[node].end; c = t.nodes[c].end {
+			child := &t.nodes[c]
+			if isAttributeKey(child.key) {
 				continue
 			}
-			child := node.members[i]
-			if child.kind == jsonObject && !hasElements(child) || child.kind == jsonScalar {
-				data.first(cleanKey(key), elementText(child))
+			if child.kind == jsonObject && !t.hasElements(c) || child.kind == jsonScalar {
+				data.first(cleanKey(child.key), t.elementText(c))
 				continue
 			}
-			if child.kind == jsonArray && len(child.members) > 0 && child.members[0].kind == jsonScalar {
-				for _, item := range child.members {
-					data.first(cleanKey(key), item.text)
+			if child.kind == jsonArray && child.end > c+1 && t.nodes[c+1].kind == jsonScalar {
+				for item := c + 1; item < child.end; item = t.nodes[item].end {
+					data.first(cleanKey(child.key), t.nodes[item].text)
 				}
 				continue
 			}
-			userDataFields(data, child)
+			t.userDataFields(data, c)
 		}
 	}
 }
@@ -186,9 +183,9 @@ func isAttributeKey(key string) bool {
 
 // hasElements reports whether an object has members that are neither text
 // nor attributes: child elements.
-func hasElements(node *jsonNode) bool {
-	for _, key := range node.keys {
-		if !isTextKey(key) && !isAttributeKey(key) {
+func (t *jsonTree) hasElements(node int) bool {
+	for c := node + 1; c < t.nodes[node].end; c = t.nodes[c].end {
+		if key := t.nodes[c].key; !isTextKey(key) && !isAttributeKey(key) {
 			return true
 		}
 	}
@@ -197,8 +194,8 @@ func hasElements(node *jsonNode) bool {
 
 // elementText is an element's text: a scalar itself, or an object's text
 // member ("" when it has none).
-func elementText(node *jsonNode) string {
-	if texts := elementTexts(node); len(texts) > 0 {
+func (t *jsonTree) elementText(node int) string {
+	if texts := t.elementTexts(node); len(texts) > 0 {
 		return texts[0]
 	}
 	return ""
@@ -207,24 +204,24 @@ func elementText(node *jsonNode) string {
 // elementTexts is elementText for an element whose text a converter wrote
 // as a list (evtx_dump's unnamed Data: {"#text":["a","b"]}) or that is a
 // list of elements.
-func elementTexts(node *jsonNode) []string {
-	switch node.kind {
+func (t *jsonTree) elementTexts(node int) []string {
+	switch n := &t.nodes[node]; n.kind {
 	case jsonScalar:
-		return []string{node.text}
+		return []string{n.text}
 	case jsonArray:
 		var texts []string
-		for _, item := range node.members {
-			if item.kind == jsonScalar {
+		for c := node + 1; c < n.end; c = t.nodes[c].end {
+			if item := &t.nodes[c]; item.kind == jsonScalar {
 				texts = append(texts, item.text)
-			} else if t := elementText(item); t != "" {
-				texts = append(texts, t)
+			} else if text := t.elementText(c); text != "" {
+				texts = append(texts, text)
 			}
 		}
 		return texts
 	case jsonObject:
-		for i, key := range node.keys {
-			if isTextKey(key) {
-				return elementTexts(node.members[i])
+		for c := node + 1; c < n.end; c = t.nodes[c].end {
+			if isTextKey(t.nodes[c].key) {
+				return t.elementTexts(c)
 			}
 		}
 	}
@@ -236,18 +233,18 @@ func elementTexts(node *jsonNode) []string {
 // and, when plain is true, scalar members that are not text (the
 // converters that write attributes as plain members). Namespace
 // declarations are not attributes of the event.
-func eachAttribute(node *jsonNode, plain bool, f func(name, value string)) {
-	if node == nil || node.kind != jsonObject {
+func (t *jsonTree) eachAttribute(node int, plain bool, f func(name, value string)) {
+	if t.kind(node) != jsonObject {
 		return
 	}
-	for i, key := range node.keys {
-		member := node.members[i]
-		switch {
+	for c := node + 1; c < t.nodes[node].end; c = t.nodes[c].end {
+		member := &t.nodes[c]
+		switch key := member.key; {
 		case key == "#attributes" || key == "_attributes" || key == "$":
-			eachAttribute(member, true, f)
+			t.eachAttribute(c, true, f)
 		case strings.HasPrefix(key, "@"):
 			if name := key[1:]; name != "xmlns" && !strings.HasPrefix(name, "xmlns:") {
-				f(name, member.scalar())
+				f(name, t.scalar(c))
 			}
 		case plain && member.kind == jsonScalar && !isTextKey(key) && key != "xmlns" && !strings.HasPrefix(key, "xmlns:"):
 			f(key, member.text)
