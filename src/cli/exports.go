@@ -42,8 +42,6 @@ func shapeHint(names []string) string {
 	case has("Date and Time") && has("Event ID") || len(names) == 1 && strings.Contains(names[0], "Date and Time\tSource\tEvent ID"):
 		return "it is an Event Viewer \"Save as CSV/Text\" file, which keeps only each event's rendered message; " +
 			"save the events as XML (Save Selected Events..., XML) or as .evtx and convert it: " + strings.ReplaceAll(convertHint, "\n", " ")
-	case slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "hits.hits{}.") }):
-		return "it is an Elasticsearch search response, read as one event; write its hits one per line instead: jq -c '.hits.hits[]' FILE, or elasticdump"
 	case has("process.command_line") || has("process.executable"):
 		return "it has ECS process fields but no winlog.* fields, so it is not a Windows event log record (an EDR's, not Winlogbeat's or the Elastic Agent's); " +
 			"export the Windows events (Sysmon 1, Security 4688) instead"

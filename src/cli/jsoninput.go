@@ -13,12 +13,14 @@ import (
 
 // readJSON streams JSON events: JSON lines, objects spread over lines
 // (pretty-printed), a top-level array of events, Splunk REST export lines
-// ({"preview":false,"offset":N,"result":{...}}) and results documents
-// ({"fields":[...],"results":[{...},...]}, streamed element by element).
+// ({"preview":false,"offset":N,"result":{...}}), results documents
+// ({"fields":[...],"results":[{...},...]}) and Elasticsearch or OpenSearch
+// search responses ({"took":N,"hits":{"hits":[{...},...]}}), the last two
+// streamed element by element.
 // Events are numbered from 1 in place of a line.
 func readJSON(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*inputError)) error {
 	capped := newCappedReader(br, maxEvent)
-	d := json.NewDecoder(capped)
+	d := newJSONDecoder(capped)
 	n := 0
 	event := func(raw []byte) {
 		n++
@@ -45,8 +47,11 @@ func readJSON(source string, br *bufio.Reader, emit func(*inputEvent), bad func(
 			if capped.skipLine() != nil {
 				return errStop
 			}
-			d = json.NewDecoder(capped)
-		case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF):
+			d = newJSONDecoder(capped)
+		case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF:
+			if err == io.EOF { // the input ends inside a document or an array
+				err = io.ErrUnexpectedEOF
+			}
 			n++
 			bad(&inputError{source: source, line: n, err: fmt.Errorf("JSON at byte %d: %w (skipped to the next line)", d.InputOffset(), err)})
 			rest := bufio.NewReader(io.MultiReader(d.Buffered(), capped))
@@ -59,7 +64,7 @@ func readJSON(source string, br *bufio.Reader, emit func(*inputEvent), bad func(
 					return errStop
 				}
 			}
-			d = json.NewDecoder(rest)
+			d = newJSONDecoder(rest)
 		default:
 			return fmt.Errorf("%s: %w", source, err)
 		}
@@ -101,6 +106,14 @@ func readJSON(source string, br *bufio.Reader, emit func(*inputEvent), bad func(
 	}
 }
 
+// newJSONDecoder reads numbers as their digits, so that a member written
+// back as JSON keeps them (18446744073709551615 must not round).
+func newJSONDecoder(r io.Reader) *json.Decoder {
+	d := json.NewDecoder(r)
+	d.UseNumber()
+	return d
+}
+
 // errStop ends a JSON input quietly: its end came while skipping a bad
 // value, which is already reported.
 var errStop = errors.New("end of input while skipping a bad value")
@@ -125,7 +138,11 @@ func readJSONArray(d *json.Decoder, event func([]byte)) error {
 }
 
 // readJSONObject reads a top-level object after its '{': an event, or a
-// results document whose "results" array is streamed to event.
+// document that holds events in an array, whose events are streamed to
+// event: a Splunk REST results document ("results":[...]) or an
+// Elasticsearch or OpenSearch search response ("hits":{"hits":[...]}, each
+// hit read as elasticdump writes it). The document's other members are
+// read and dropped.
 func readJSONObject(d *json.Decoder, event func([]byte)) error {
 	obj := []byte{'{'}
 	streamed := false
@@ -135,32 +152,36 @@ func readJSONObject(d *json.Decoder, event func([]byte)) error {
 			return err
 		}
 		key, _ := tok.(string)
-		if key == "results" && !streamed {
-			tok, err := d.Token()
-			if err != nil {
+		var member []byte
+		switch {
+		case key == "results" && !streamed:
+			if tok, err = d.Token(); err != nil {
 				return err
 			}
-			if tok == json.Delim('[') {
-				streamed = true
-				if err := readJSONArray(d, event); err != nil {
-					return err
-				}
-				if _, err := d.Token(); err != nil {
-					return err
-				}
-				continue
+			if tok != json.Delim('[') {
+				return fmt.Errorf(`"results" is %v, want an array of events`, tok)
 			}
-			return fmt.Errorf(`"results" is %v, want an array of events`, tok)
+			if err := readJSONEvents(d, event); err != nil {
+				return err
+			}
+			streamed = true
+			continue
+		case key == "hits":
+			var hits bool
+			if member, hits, err = readSearchHits(d, event); err != nil {
+				return err
+			}
+			streamed = streamed || hits
+		default:
+			var raw json.RawMessage
+			if err := d.Decode(&raw); err != nil {
+				return err
+			}
+			member = raw
 		}
-		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
-			return err
+		if !streamed {
+			obj = appendMember(obj, key, member)
 		}
-		if len(obj) > 1 {
-			obj = append(obj, ',')
-		}
-		quoted, _ := json.Marshal(key)
-		obj = append(append(append(obj, quoted...), ':'), raw...)
 	}
 	if _, err := d.Token(); err != nil { // '}'
 		return err
@@ -171,8 +192,105 @@ func readJSONObject(d *json.Decoder, event func([]byte)) error {
 	return nil
 }
 
+// readSearchHits reads the value of a top-level "hits": in a search
+// response an object whose own "hits" array holds the hits, which are
+// streamed to event (hits is true); any other value is returned as its
+// JSON text, for the event it belongs to.
+func readSearchHits(d *json.Decoder, event func([]byte)) (member []byte, hits bool, err error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, false, err
+	}
+	if tok != json.Delim('{') {
+		member, err = appendRest(nil, d, tok)
+		return member, false, err
+	}
+	obj := []byte{'{'}
+	for d.More() {
+		if tok, err = d.Token(); err != nil {
+			return nil, false, err
+		}
+		key, _ := tok.(string)
+		if tok, err = d.Token(); err != nil {
+			return nil, false, err
+		}
+		if key == "hits" && tok == json.Delim('[') && !hits {
+			if err := readJSONEvents(d, event); err != nil {
+				return nil, false, err
+			}
+			hits = true
+			continue
+		}
+		value, err := appendRest(nil, d, tok)
+		if err != nil {
+			return nil, false, err
+		}
+		if !hits {
+			obj = appendMember(obj, key, value)
+		}
+	}
+	if _, err := d.Token(); err != nil { // '}'
+		return nil, false, err
+	}
+	return append(obj, '}'), hits, nil
+}
+
+// readJSONEvents reads an array's events after its '[', and its ']'.
+func readJSONEvents(d *json.Decoder, event func([]byte)) error {
+	if err := readJSONArray(d, event); err != nil {
+		return err
+	}
+	_, err := d.Token()
+	return err
+}
+
+// appendRest appends the JSON text of the value whose first token, tok,
+// has been read, reading the rest of it from d.
+func appendRest(dst []byte, d *json.Decoder, tok json.Token) ([]byte, error) {
+	delim, isDelim := tok.(json.Delim)
+	if !isDelim {
+		scalar, err := json.Marshal(tok)
+		return append(dst, scalar...), err
+	}
+	dst = append(dst, byte(delim))
+	for first := true; d.More(); first = false {
+		if !first {
+			dst = append(dst, ',')
+		}
+		if delim == '{' {
+			key, err := d.Token()
+			if err != nil {
+				return nil, err
+			}
+			quoted, _ := json.Marshal(key)
+			dst = append(append(dst, quoted...), ':')
+		}
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil, err
+		}
+		dst = append(dst, raw...)
+	}
+	end, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	closing, _ := end.(json.Delim) // the decoder lets only ']' or '}' follow
+	return append(dst, byte(closing)), nil
+}
+
+// appendMember appends "key":value to an object being written back.
+func appendMember(obj []byte, key string, value []byte) []byte {
+	if len(obj) > 1 {
+		obj = append(obj, ',')
+	}
+	quoted, _ := json.Marshal(key)
+	return append(append(append(obj, quoted...), ':'), value...)
+}
+
 // parseJSONEvent reads one event object, unwrapping a REST export line's
-// "result".
+// "result" and an Elasticsearch or OpenSearch hit's "_source" (a hit of a
+// search response, of elasticdump's output or of jq '.hits.hits[]').
 func parseJSONEvent(raw []byte) (winevent.Event, error) {
 	if bytes.Contains(raw, []byte(`"result"`)) {
 		var line struct {
@@ -181,6 +299,15 @@ func parseJSONEvent(raw []byte) (winevent.Event, error) {
 		}
 		if json.Unmarshal(raw, &line) == nil && line.Preview != nil && bytes.HasPrefix(line.Result, []byte("{")) {
 			raw = line.Result
+		}
+	}
+	if bytes.Contains(raw, []byte(`"_source"`)) {
+		var hit struct {
+			Index  *json.RawMessage `json:"_index"`
+			Source json.RawMessage  `json:"_source"`
+		}
+		if json.Unmarshal(raw, &hit) == nil && hit.Index != nil && bytes.HasPrefix(hit.Source, []byte("{")) {
+			raw = hit.Source
 		}
 	}
 	return winevent.ParseJSON(raw)
