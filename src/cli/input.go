@@ -10,24 +10,127 @@ import (
 	"slices"
 	"strings"
 
+	"bitsscore/src/detect"
 	"bitsscore/src/splcsv"
 	"bitsscore/src/winevent"
 )
 
 // An inputEvent is one event read from a file, with where it came from.
+// Its fields are held one of two ways: as strings in fields and names
+// (CSV, JSON, whole XML events), or, for event XML read for a list of
+// wanted fields, as the bytes ExtractXML gave, in extracted: no string is
+// made of an event's values unless a writer asks for them.
 type inputEvent struct {
-	source string // file name, "-" for stdin
-	line   int    // 1-based line where the event starts (JSON: the event's number)
-	fields map[string][]string
-	names  []string // field names in first-seen order
+	source    string // file name, "-" for stdin
+	line      int    // 1-based line where the event starts (JSON: the event's number)
+	fields    map[string][]string
+	names     []string // field names in first-seen order
+	extracted *extractedFields
 }
 
-// get returns a field's first value, or "".
-func (e *inputEvent) get(name string) string {
-	if v := e.fields[name]; len(v) > 0 {
-		return v[0]
+// extractedFields are an XML event's values of a list of wanted names:
+// values[i] are those of the name index.find gives i for, slices of a
+// buffer that the next event of the file reuses.
+type extractedFields struct {
+	names  []string // the names read
+	index  nameIndex
+	values []detect.Values
+}
+
+// A nameIndex finds a name's place in a short list without hashing it:
+// the names of one length are few, and the writers look up a handful per
+// event.
+type nameIndex struct {
+	byLen [][]namePlace // name length -> the names of that length
+}
+
+type namePlace struct {
+	name string
+	i    int
+}
+
+func newNameIndex(names []string) nameIndex {
+	var t nameIndex
+	for i, name := range names {
+		for len(t.byLen) <= len(name) {
+			t.byLen = append(t.byLen, nil)
+		}
+		if !slices.ContainsFunc(t.byLen[len(name)], func(p namePlace) bool { return p.name == name }) {
+			t.byLen[len(name)] = append(t.byLen[len(name)], namePlace{name, i})
+		}
 	}
-	return ""
+	return t
+}
+
+// find returns name's place, the first if listed twice, or -1.
+func (t *nameIndex) find(name string) int {
+	if len(name) < len(t.byLen) {
+		for _, p := range t.byLen[len(name)] {
+			if p.name == name {
+				return p.i
+			}
+		}
+	}
+	return -1
+}
+
+// get returns a field's first value, or "". It is small enough to be
+// inlined, so that a caller that does not keep the string (a writer
+// copying it out) gets an extracted value without a heap allocation.
+func (e *inputEvent) get(name string) string {
+	s, b := e.first(name)
+	if b != nil {
+		return string(b)
+	}
+	return s
+}
+
+// first returns a field's first value: as a string from the map, or as
+// bytes from extracted.
+func (e *inputEvent) first(name string) (string, []byte) {
+	if x := e.extracted; x != nil {
+		if i := x.index.find(name); i >= 0 && len(x.values[i]) > 0 {
+			return "", x.values[i][0]
+		}
+		return "", nil
+	}
+	if v := e.fields[name]; len(v) > 0 {
+		return v[0], nil
+	}
+	return "", nil
+}
+
+// fieldNames returns a new list of the names of the event's fields, in
+// first-seen order (extracted: in the order of the names read).
+func (e *inputEvent) fieldNames() []string {
+	x := e.extracted
+	if x == nil {
+		return slices.Clone(e.names)
+	}
+	var names []string
+	for i, vals := range x.values {
+		if len(vals) > 0 {
+			names = append(names, x.names[i])
+		}
+	}
+	return names
+}
+
+// list returns all a field's values, nil for none.
+func (e *inputEvent) list(name string) []string {
+	x := e.extracted
+	if x == nil {
+		return e.fields[name]
+	}
+	i := x.index.find(name)
+	if i < 0 || len(x.values[i]) == 0 {
+		return nil
+	}
+	list := make([]string, len(x.values[i]))
+	for k, v := range x.values[i] {
+		list[k] = string(v)
+	}
+	return list
 }
 
 // An inputError is a bad event: reported with its place, then skipped.
@@ -56,9 +159,10 @@ var errTooLarge = fmt.Errorf("event larger than %d MiB: skipped", winevent.MaxEv
 // exports), anything else CSV with a header row.
 //
 // want, when not nil, names the only fields the caller reads: event XML
-// then gives only those (ExtractXML, much cheaper than a whole Event).
-// emit may keep an event's values (strings) but not the event or its map,
-// which the next event of the file may reuse.
+// then gives only those (ExtractXML, much cheaper than a whole Event), as
+// bytes in ev.extracted, values[i] those of want[i]. emit may keep the
+// strings an event gives (get, list, its map's values) but not the event,
+// its map or its extracted bytes, which the next event of the file reuses.
 func readEvents(source string, r io.Reader, want []string, emit func(*inputEvent), bad func(*inputError)) error {
 	br, err := decodeInput(r)
 	if err != nil {
@@ -99,31 +203,34 @@ func firstByte(br *bufio.Reader) (byte, error) {
 
 func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEvent), bad func(*inputError)) error {
 	x := winevent.NewXMLEventReader(br)
-	values := make([][][]byte, len(want))
-	var buf []byte
-	// One event, its map and its list of names serve every event of the
-	// file: emit uses an event only until it returns.
+	// One event and its values serve every event of the file: emit uses
+	// an event only until it returns.
 	var reused inputEvent
-	var strs slab[string]
+	var buf []byte
+	if want != nil {
+		reused.extracted = &extractedFields{names: want, index: newNameIndex(want), values: make([]detect.Values, len(want))}
+	}
+	var eventErr *winevent.EventError // out of the loop: errors.As makes it escape
 	for {
 		raw, line, err := x.Next()
-		var eventErr *winevent.EventError
 		switch {
 		case err == io.EOF:
 			return nil
+		case err == nil:
 		case errors.As(err, &eventErr):
 			bad(&inputError{source: source, line: eventErr.Line, err: eventErr.Err})
 			continue
-		case err != nil:
+		default:
 			return fmt.Errorf("%s:%d: %w", source, line, err)
 		}
 		if want != nil {
-			buf, err = winevent.ExtractXML(raw, want, values, buf[:0])
+			buf, err = winevent.ExtractXML(raw, want, reused.extracted.values, buf[:0])
 			if err != nil {
 				bad(&inputError{source: source, line: line, err: err})
 				continue
 			}
-			emit(wantedFields(&reused, &strs, source, line, want, values, buf))
+			reused.source, reused.line = source, line
+			emit(&reused)
 			continue
 		}
 		ev, err := winevent.ParseXML(raw)
@@ -133,39 +240,6 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 		}
 		emit(&inputEvent{source: source, line: line, fields: ev.Fields, names: ev.Names})
 	}
-}
-
-// wantedFields makes ev an event of ExtractXML's values, which are slices
-// of buf: one string for buf, sliced at the same offsets (a slice's offset
-// in buf is what its capacity lacks of buf's). ev's map and list of names
-// are cleared and reused; the values are new (their list cut from strs),
-// so a writer may keep them.
-func wantedFields(ev *inputEvent, strs *slab[string], source string, line int, want []string, values [][][]byte, buf []byte) *inputEvent {
-	n := 0
-	for _, vals := range values {
-		n += len(vals)
-	}
-	all, list := string(buf), strs.take(n)
-	if ev.fields == nil {
-		ev.fields = make(map[string][]string, len(want))
-	}
-	clear(ev.fields)
-	ev.source, ev.line, ev.names = source, line, ev.names[:0]
-	k := 0
-	for i, vals := range values {
-		if len(vals) == 0 {
-			continue
-		}
-		first := k
-		for _, v := range vals {
-			at := cap(buf) - cap(v)
-			list[k] = all[at : at+len(v)]
-			k++
-		}
-		ev.fields[want[i]] = list[first:k:k]
-		ev.names = append(ev.names, want[i])
-	}
-	return ev
 }
 
 // withRaw reads a row's _raw as raw=t does: when it holds Windows event

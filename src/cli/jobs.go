@@ -33,7 +33,7 @@ func (j *jobsWriter) write(ev *inputEvent, outputs []string, res scoreResult) {
 				return res.outputs[k]
 			}
 		}
-		return ev.fields[field]
+		return ev.list(field)
 	})
 }
 

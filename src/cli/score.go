@@ -161,7 +161,7 @@ func (run *scoreRun) file(name string) {
 		result := run.s.score(ev)
 		events++
 		if events == 1 {
-			firstNames = slices.Clone(ev.names)
+			firstNames = ev.fieldNames()
 		}
 		if result.readsFields {
 			withFields++
@@ -208,8 +208,13 @@ type eventScorer struct {
 	det     detect.Detector
 	mode    string
 	in, out []detect.Values
-	scratch []byte
-	ends    []int
+	own     []detect.Values // inputs copied from a map, which s.in then holds
+	// inputPlace[i] is where input i is in placesOf's values (-1: not
+	// read), worked out once per file of XML.
+	inputPlace []int
+	placesOf   *extractedFields
+	scratch    []byte
+	ends       []int
 	// The results' lists are cut from slabs: a writer may keep them.
 	values slab[string]
 	lists  slab[[]string]
@@ -229,9 +234,72 @@ func newEventScorer(det detect.Detector, mode string) *eventScorer {
 	}
 	return &eventScorer{
 		det: det, mode: mode, wanted: wanted,
-		in: make([]detect.Values, len(det.Inputs())), out: make([]detect.Values, len(outputs)),
+		in: make([]detect.Values, len(det.Inputs())), own: make([]detect.Values, len(det.Inputs())),
+		out:     make([]detect.Values, len(outputs)),
 		outputs: outputs,
 	}
+}
+
+// inputsFromExtracted hands an XML event's extracted bytes to the
+// detector as they are. It reports whether any input has a value.
+func (s *eventScorer) inputsFromExtracted(x *extractedFields) bool {
+	if x != s.placesOf {
+		// Once per file: where each input is among the names read.
+		s.inputPlace = s.inputPlace[:0]
+		for _, name := range s.det.Inputs() {
+			s.inputPlace = append(s.inputPlace, x.index.find(name))
+		}
+		s.placesOf = x
+	}
+	found := false
+	for i, at := range s.inputPlace {
+		var vals detect.Values
+		if at >= 0 {
+			vals = x.values[at]
+		}
+		if slices.ContainsFunc(vals, isEmpty) {
+			// ExtractXML gives no empty value; were it to, the detector
+			// would still see only the others, as from a map.
+			vals = slices.DeleteFunc(slices.Clone(vals), isEmpty)
+		}
+		s.in[i] = vals
+		found = found || len(vals) > 0
+	}
+	return found
+}
+
+func isEmpty(v []byte) bool { return len(v) == 0 }
+
+// inputsFromFields copies an event's input values from its map into one
+// buffer (sliced after it stops growing), leaving out empty values. It
+// reports whether any input has a value.
+func (s *eventScorer) inputsFromFields(fields map[string][]string) bool {
+	found := false
+	s.scratch = s.scratch[:0]
+	s.ends = s.ends[:0]
+	for _, name := range s.det.Inputs() {
+		for _, v := range fields[name] {
+			if v != "" {
+				s.scratch = append(s.scratch, v...)
+				s.ends = append(s.ends, len(s.scratch))
+				found = true
+			}
+		}
+		s.ends = append(s.ends, -1) // the end of this input's values
+	}
+	start, k := 0, 0
+	for i := range s.det.Inputs() {
+		// Into the scorer's own lists: s.in[i] may hold an extracted
+		// event's, which are not the scorer's to append to.
+		s.own[i] = s.own[i][:0]
+		for ; s.ends[k] >= 0; k++ {
+			s.own[i] = append(s.own[i], s.scratch[start:s.ends[k]])
+			start = s.ends[k]
+		}
+		s.in[i] = s.own[i]
+		k++
+	}
+	return found
 }
 
 type scoreResult struct {
@@ -242,27 +310,10 @@ type scoreResult struct {
 
 func (s *eventScorer) score(ev *inputEvent) scoreResult {
 	var res scoreResult
-	// The inputs are copied into one buffer, sliced after it stops growing.
-	s.scratch = s.scratch[:0]
-	s.ends = s.ends[:0]
-	for _, name := range s.det.Inputs() {
-		for _, v := range ev.fields[name] {
-			if v != "" {
-				s.scratch = append(s.scratch, v...)
-				s.ends = append(s.ends, len(s.scratch))
-				res.readsFields = true
-			}
-		}
-		s.ends = append(s.ends, -1) // the end of this input's values
-	}
-	start, k := 0, 0
-	for i := range s.det.Inputs() {
-		s.in[i] = s.in[i][:0]
-		for ; s.ends[k] >= 0; k++ {
-			s.in[i] = append(s.in[i], s.scratch[start:s.ends[k]])
-			start = s.ends[k]
-		}
-		k++
+	if x := ev.extracted; x != nil {
+		res.readsFields = s.inputsFromExtracted(x)
+	} else {
+		res.readsFields = s.inputsFromFields(ev.fields)
 	}
 	for k := range s.out {
 		s.out[k] = nil
@@ -280,7 +331,8 @@ func (s *eventScorer) score(ev *inputEvent) scoreResult {
 	}
 	text, values := string(s.scratch), s.values.take(n)
 	res.outputs = s.lists.take(len(s.out))
-	start, n = 0, 0
+	start := 0
+	n = 0
 	for k, vals := range s.out {
 		first := n
 		for _, v := range vals {
