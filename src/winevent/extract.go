@@ -47,6 +47,9 @@ type extractor struct {
 	names        []string // the names of the last call: the slots are laid out once per set
 	slots        slotNames
 	nameSlot     []int // slot of names[i]
+	nameKind     []int // how names[i] is found: a nameIs constant
+	aliasOf      []int // the slot names[i] copies when the event lacks it, or -1
+	wantsTime    bool  // names has _time
 	support      [5]int
 	system, data slotSink
 	found        []foundValue
@@ -102,6 +105,12 @@ func (x *extractor) prepare(names []string) {
 			x.support[i] = x.slots.add(n)
 		}
 		x.slots.add("Data")
+		x.nameKind, x.aliasOf = x.nameKind[:0], x.aliasOf[:0]
+		for _, n := range names {
+			x.nameKind = append(x.nameKind, kindOf(n))
+			x.aliasOf = append(x.aliasOf, x.aliasSlot(n))
+		}
+		x.wantsTime = slices.Contains(names, "_time")
 	}
 	x.system.reset(&x.slots)
 	x.data.reset(&x.slots)
@@ -137,23 +146,16 @@ func (k *slotSink) slot(name []byte) int {
 	return k.names.find([]byte(cleanKey(string(name))))
 }
 
-func (k *slotSink) wants(name []byte) bool { return k.slot(name) >= 0 }
-
-func (k *slotSink) firstRaw(name, value []byte) {
-	if len(value) == 0 || len(name) == 0 {
-		return
-	}
-	if i := k.slot(name); i >= 0 && len(k.slots[i]) == 0 {
-		k.store(i, value)
+// firstRaw stores value at slot unless the slot has a value already.
+func (k *slotSink) firstRaw(slot int, name, value []byte) {
+	if slot >= 0 && len(value) > 0 && len(name) > 0 && len(k.slots[slot]) == 0 {
+		k.store(slot, value)
 	}
 }
 
-func (k *slotSink) addData(value []byte) {
-	if len(value) == 0 {
-		return
-	}
-	if i := k.names.find([]byte("Data")); i >= 0 {
-		k.store(i, value)
+func (k *slotSink) addData(slot int, value []byte) {
+	if slot >= 0 && len(value) > 0 {
+		k.store(slot, value)
 	}
 }
 
@@ -185,7 +187,7 @@ func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
 		if err != nil {
 			return buf, fmt.Errorf("winevent: XML: TimeCreated SystemTime: time %q is not ISO 8601 (RFC 3339)", systemTime)
 		}
-		if slices.Contains(names, "_time") {
+		if x.wantsTime {
 			x.epoch = appendEpoch(x.epoch, t)
 		}
 	}
@@ -211,30 +213,30 @@ func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
 		}
 		return len(spans) > 0
 	}
-	for i, name := range names {
-		switch name {
-		case "_time":
+	for i := range names {
+		switch x.nameKind[i] {
+		case nameIsTime:
 			if len(x.epoch) > 0 {
 				add(i, x.epoch)
 			}
 			continue
-		case "host":
+		case nameIsHost:
 			if v := x.system.first(x.support[3]); len(v) > 0 {
 				add(i, v)
 			}
 			continue
-		case "source":
+		case nameIsSource:
 			if v := x.system.first(x.support[4]); len(v) > 0 {
 				add(i, []byte(sourceFor(string(v))))
 			}
 			continue
-		case "sourcetype":
+		case nameIsSourcetype:
 			add(i, []byte("XmlWinEventLog"))
 			continue
 		}
 		slot := x.nameSlot[i]
 		found := addSlot(i, &x.system, slot)
-		if name == "Data" {
+		if x.nameKind[i] == nameIsData {
 			found = addSlot(i, &x.data, slot) || found
 		} else if !found {
 			found = addSlot(i, &x.data, slot)
@@ -243,11 +245,38 @@ func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
 			continue
 		}
 		// The aliases read the merged fields: System's, else EventData's.
-		if alias := x.aliasSlot(name); alias >= 0 && !addFirst(i, &x.system, alias) {
+		if alias := x.aliasOf[i]; alias >= 0 && !addFirst(i, &x.system, alias) {
 			addFirst(i, &x.data, alias)
 		}
 	}
 	return buf, nil
+}
+
+// How finish finds a wanted name's values: the metadata, made from System's
+// fields; Data, a multivalue field of both blocks; any other field.
+const (
+	nameIsField = iota
+	nameIsTime
+	nameIsHost
+	nameIsSource
+	nameIsSourcetype
+	nameIsData
+)
+
+func kindOf(name string) int {
+	switch name {
+	case "_time":
+		return nameIsTime
+	case "host":
+		return nameIsHost
+	case "source":
+		return nameIsSource
+	case "sourcetype":
+		return nameIsSourcetype
+	case "Data":
+		return nameIsData
+	}
+	return nameIsField
 }
 
 // aliasSlot is the slot of the field an alias copies when the event has no

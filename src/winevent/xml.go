@@ -64,21 +64,25 @@ func finishXML(system, data *builder) (Event, error) {
 // A fieldSink receives the fields scanEvent finds: a builder, or an
 // extractor that keeps only the fields it was asked for.
 type fieldSink interface {
+	// slot returns where a field of this name is kept, or -1 when it is
+	// not, so that the text of the others need not be decoded. The name is
+	// looked up once for the two calls that follow.
+	slot(name []byte) int
 	// firstRaw stores value under the field named name after Splunk's
-	// CLEAN_KEYS, unless the field has a value already.
-	firstRaw(name, value []byte)
-	// addData adds value to the multivalue field Data.
-	addData(value []byte)
-	// wants reports whether a field of this name would be kept, so that
-	// the text of the others need not be decoded.
-	wants(name []byte) bool
+	// CLEAN_KEYS (slot is slot(name)), unless the field has a value
+	// already.
+	firstRaw(slot int, name, value []byte)
+	// addData adds value to the multivalue field Data (slot is
+	// slot("Data")).
+	addData(slot int, value []byte)
 }
 
-func (b *builder) firstRaw(name, value []byte) { b.firstBytes(cleanKeyBytes(name), value) }
+// A builder keeps every field: its slot is 0 for all names.
+func (b *builder) slot([]byte) int { return 0 }
 
-func (b *builder) addData(value []byte) { b.addBytes("Data", value) }
+func (b *builder) firstRaw(_ int, name, value []byte) { b.firstBytes(cleanKeyBytes(name), value) }
 
-func (b *builder) wants([]byte) bool { return true }
+func (b *builder) addData(_ int, value []byte) { b.addBytes("Data", value) }
 
 // The sections of <Event> whose content becomes fields.
 const (
@@ -121,10 +125,9 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 		collecting  bool // the text of the depth-3 element is being gathered
 		hasChildren bool // the depth-3 element of System has child elements
 		leafOpen    bool // UserData: no child element since the last start tag
-		dataName    []byte
 		dataNamed   bool
 		isMessage   bool
-		wanted      bool // the sink keeps the field being gathered: decode it
+		slot        = -1 // where the sink keeps the field being gathered, -1 if it does not
 	)
 	for {
 		kind, err := s.next()
@@ -147,35 +150,38 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 					if err := s.systemAttributes(system); err != nil {
 						return err
 					}
-					collecting, hasChildren, wanted = true, false, system.wants(local)
+					collecting, hasChildren, slot = true, false, system.slot(local)
 				case sectionEventData:
 					collecting = string(local) == "Data"
 					if collecting {
-						dataName, dataNamed, err = s.attribute("Name", dataName[:0])
+						s.dataName, dataNamed, err = s.attribute("Name", s.dataName[:0])
 						if err != nil {
 							return err
 						}
-						if dataNamed && len(dataName) > 0 {
-							wanted = data.wants(dataName)
+						if dataNamed && len(s.dataName) > 0 {
+							slot = data.slot(s.dataName)
 						} else {
-							wanted = data.wants([]byte("Data"))
+							slot = data.slot([]byte("Data"))
 						}
 					}
 				case sectionRenderingInfo:
 					collecting, isMessage = true, string(local) == "Message"
-					wanted = isMessage && data.wants(local)
+					slot = -1
+					if isMessage {
+						slot = data.slot(local)
+					}
 				case sectionUserData:
-					leafOpen, wanted = true, data.wants(local)
+					leafOpen, slot = true, data.slot(local)
 				}
 			case depth > 3:
 				hasChildren = true
 				if section == sectionUserData {
-					s.text, leafOpen, wanted = s.text[:0], true, data.wants(local)
+					s.text, leafOpen, slot = s.text[:0], true, data.slot(local)
 				}
 			}
 		case tokenText:
 			if collecting || leafOpen && section == sectionUserData {
-				if wanted {
+				if slot >= 0 {
 					s.text, err = s.appendText(s.text)
 				} else {
 					// Not kept, but still checked: an event is an error
@@ -194,7 +200,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				section = sectionOther
 			case section == sectionUserData:
 				if leafOpen {
-					data.firstRaw(localName(s.nameBytes()), s.text)
+					data.firstRaw(slot, localName(s.nameBytes()), s.text)
 					leafOpen = false
 				}
 			case depth == 2 && collecting:
@@ -202,17 +208,17 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				switch section {
 				case sectionSystem:
 					if !hasChildren {
-						system.firstRaw(localName(s.nameBytes()), s.text)
+						system.firstRaw(slot, localName(s.nameBytes()), s.text)
 					}
 				case sectionEventData:
-					if dataNamed && len(dataName) > 0 {
-						data.firstRaw(dataName, s.text) // skipped if it cleans to ""
+					if dataNamed && len(s.dataName) > 0 {
+						data.firstRaw(slot, s.dataName, s.text) // skipped if it cleans to ""
 					} else {
-						data.addData(s.text)
+						data.addData(slot, s.text)
 					}
 				case sectionRenderingInfo:
 					if isMessage {
-						data.firstRaw([]byte("Message"), s.text)
+						data.firstRaw(slot, []byte("Message"), s.text)
 					}
 				}
 			}
@@ -281,8 +287,9 @@ func (s *xmlScanner) systemAttributes(system fieldSink) error {
 		if isNamespaceDeclaration(name) {
 			continue
 		}
-		wanted := system.wants(localName(name))
-		if !wanted && bytes.IndexByte(s.src[a.value.start:a.value.end], '&') < 0 {
+		local := localName(name)
+		slot := system.slot(local)
+		if slot < 0 && bytes.IndexByte(s.src[a.value.start:a.value.end], '&') < 0 {
 			continue // nothing to keep, nothing to check
 		}
 		value, err := s.attrValue(a, s.value[:0])
@@ -290,8 +297,8 @@ func (s *xmlScanner) systemAttributes(system fieldSink) error {
 			return err
 		}
 		s.value = value
-		if wanted {
-			system.firstRaw(localName(name), value)
+		if slot >= 0 {
+			system.firstRaw(slot, local, value)
 		}
 	}
 	return nil
@@ -319,8 +326,15 @@ func isNamespaceDeclaration(name []byte) bool {
 // colon as encoding/xml does (a name that starts or ends with the colon has
 // no prefix).
 func localName(name []byte) []byte {
-	if i := bytes.IndexByte(name, ':'); i > 0 && i < len(name)-1 {
-		return name[i+1:]
+	// A loop, not bytes.IndexByte: names are short, and the call costs
+	// more than the search.
+	for i, c := range name {
+		if c == ':' {
+			if i > 0 && i < len(name)-1 {
+				return name[i+1:]
+			}
+			return name
+		}
 	}
 	return name
 }

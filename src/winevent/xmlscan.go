@@ -50,6 +50,7 @@ type xmlScanner struct {
 	selfClosed bool
 	text       []byte // decoded text being gathered
 	value      []byte // a decoded attribute value
+	dataName   []byte // the decoded Name of the EventData Data element being read
 	// system and data are ParseXML's builders, kept with the scanner so
 	// that their buffers are reused from event to event.
 	system, data builder
@@ -71,6 +72,9 @@ func (s *xmlScanner) release() {
 	}
 	if cap(s.value) > keep {
 		s.value = nil
+	}
+	if cap(s.dataName) > keep {
+		s.dataName = nil
 	}
 	if cap(s.system.arena) > keep || cap(s.data.arena) > keep {
 		s.system, s.data = builder{}, builder{}
@@ -164,10 +168,12 @@ var isNameByte = func() (t [256]bool) {
 
 // scanName returns the end of the name starting at pos.
 func (s *xmlScanner) scanName(pos int) int {
-	for pos < len(s.src) && isNameByte[s.src[pos]] {
-		pos++
+	for i, c := range s.src[pos:] {
+		if !isNameByte[c] {
+			return pos + i
+		}
 	}
-	return pos
+	return len(s.src)
 }
 
 func (s *xmlScanner) skipSpace(pos int) int {
@@ -251,6 +257,19 @@ func (s *xmlScanner) startTag() (int, error) {
 // endTag reads </name>, s.pos at its '<'.
 func (s *xmlScanner) endTag() (int, error) {
 	start := s.pos + 2
+	// Nearly always the name is the open element's, followed by '>': one
+	// comparison rather than a scan of the name. Anything else goes the
+	// long way, which names what is wrong.
+	if n := len(s.open); n > 0 {
+		open := s.open[n-1]
+		end := start + open.end - open.start
+		if end < len(s.src) && s.src[end] == '>' && bytes.Equal(s.src[start:end], s.src[open.start:open.end]) {
+			s.name = span{start, end}
+			s.open = s.open[:n-1]
+			s.pos = end + 1
+			return tokenEnd, nil
+		}
+	}
 	end := s.scanName(start)
 	if end == len(s.src) {
 		return 0, errTagEOF
