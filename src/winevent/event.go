@@ -264,14 +264,15 @@ func sourceFor(channel string) string {
 // epochSeconds renders an ISO 8601 / RFC 3339 time as Splunk's _time: Unix
 // seconds with microseconds, Splunk's finest subsecond resolution.
 func epochSeconds(iso string) (string, error) {
-	t, err := time.Parse(time.RFC3339Nano, iso)
+	micros, err := unixMicros([]byte(iso))
 	if err != nil {
-		var ok bool
-		if t, ok = msDate(iso); !ok {
-			return "", fmt.Errorf("time %q is not ISO 8601 (RFC 3339)", iso)
+		t, ok := msDate(iso)
+		if !ok {
+			return "", err
 		}
+		micros = t.UnixMicro()
 	}
-	return string(appendEpoch(nil, t)), nil
+	return string(appendEpoch(nil, micros)), nil
 }
 
 // msDate reads a time as Windows PowerShell's ConvertTo-Json (and .NET's
@@ -294,10 +295,103 @@ func msDate(s string) (time.Time, bool) {
 	return time.UnixMilli(ms).UTC(), true
 }
 
-// appendEpoch appends t as _time is written: seconds since the epoch with
-// six decimals. strconv, not fmt: this runs once per event scored.
-func appendEpoch(dst []byte, t time.Time) []byte {
-	micros := t.UnixMicro()
+// unixMicros reads an ISO 8601 / RFC 3339 time as microseconds since the
+// epoch (truncated, as time.Time.UnixMicro does). The form Windows writes,
+// 2021-02-22T23:07:21.043356Z, is read directly; any other goes to
+// time.Parse, which reads the rest of RFC 3339 or refuses.
+func unixMicros(iso []byte) (int64, error) {
+	if micros, ok := utcMicros(iso); ok {
+		return micros, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(iso))
+	if err != nil {
+		return 0, fmt.Errorf("time %q is not ISO 8601 (RFC 3339)", iso)
+	}
+	return t.UnixMicro(), nil
+}
+
+// utcMicros reads YYYY-MM-DDTHH:MM:SSZ with 0 to 9 decimals of seconds
+// after a '.', checking each number's range as time.Parse does, and gives
+// the same instant. It reports false for anything else.
+func utcMicros(b []byte) (int64, bool) {
+	if len(b) < len("2006-01-02T15:04:05Z") || b[len(b)-1] != 'Z' ||
+		b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return 0, false
+	}
+	ok := true
+	number := func(digits []byte, lo, hi int64) int64 {
+		var n int64
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if n < lo || n > hi {
+			ok = false
+		}
+		return n
+	}
+	year := number(b[0:4], 0, 9999)
+	month := number(b[5:7], 1, 12)
+	day := number(b[8:10], 1, 31)
+	hour := number(b[11:13], 0, 23)
+	minute := number(b[14:16], 0, 59)
+	second := number(b[17:19], 0, 59)
+	if !ok || day > daysIn(month, year) {
+		return 0, false
+	}
+	var nanos int64
+	if frac := b[19 : len(b)-1]; len(frac) > 0 {
+		if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' {
+			return 0, false
+		}
+		nanos = number(frac[1:], 0, 999_999_999)
+		for range 10 - len(frac) {
+			nanos *= 10
+		}
+		if !ok {
+			return 0, false
+		}
+	}
+	seconds := daysSinceEpoch(year, month, day)*86400 + hour*3600 + minute*60 + second
+	return seconds*1_000_000 + nanos/1000, true
+}
+
+func daysIn(month, year int64) int64 {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysSinceEpoch is the number of days from 1970-01-01 to the date, in
+// the proleptic Gregorian calendar (as package time counts): the years
+// are counted from March, so that the leap day ends a year.
+func daysSinceEpoch(year, month, day int64) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := year / 400
+	if year < 0 && year%400 != 0 {
+		era-- // floor division: year 0 and -1 are in different eras
+	}
+	yearOfEra := year - era*400                                         // [0, 399]
+	dayOfYear := (153*((month+9)%12)+2)/5 + day - 1                     // [0, 365], from March 1st
+	dayOfEra := yearOfEra*365 + yearOfEra/4 - yearOfEra/100 + dayOfYear // [0, 146096]
+	return era*146097 + dayOfEra - 719468
+}
+
+// appendEpoch appends a time in microseconds since the epoch as _time is
+// written: seconds with six decimals. strconv, not fmt: this runs once
+// per event scored.
+func appendEpoch(dst []byte, micros int64) []byte {
 	if micros < 0 {
 		dst, micros = append(dst, '-'), -micros
 	}

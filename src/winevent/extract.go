@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 )
 
 // ExtractXML reads one event's XML as ParseXML does and sets dst[i] to the
@@ -183,12 +182,12 @@ func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
 	if systemTime := x.system.first(x.support[2]); len(systemTime) > 0 {
 		// As ParseXML: an event whose time cannot be read is an error.
 		// Formatting _time costs more than checking: only when asked.
-		t, err := time.Parse(time.RFC3339Nano, string(systemTime))
+		micros, err := unixMicros(systemTime)
 		if err != nil {
-			return buf, fmt.Errorf("winevent: XML: TimeCreated SystemTime: time %q is not ISO 8601 (RFC 3339)", systemTime)
+			return buf, fmt.Errorf("winevent: XML: TimeCreated SystemTime: %w", err)
 		}
 		if x.wantsTime {
-			x.epoch = appendEpoch(x.epoch, t)
+			x.epoch = appendEpoch(x.epoch, micros)
 		}
 	}
 	// Values are appended first and sliced after, so that buf's growth
