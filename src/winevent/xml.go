@@ -122,9 +122,10 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 	}
 	var (
 		section     = sectionOther
-		collecting  bool // the text of the depth-3 element is being gathered
-		hasChildren bool // the depth-3 element of System has child elements
-		leafOpen    bool // UserData: no child element since the last start tag
+		collecting  bool   // the text of the depth-3 element is being gathered
+		hasChildren bool   // the depth-3 element of System has child elements
+		leafOpen    bool   // UserData: no child element since the last start tag
+		dataName    []byte // Data's Name: the input's bytes or s.dataName
 		dataNamed   bool
 		isMessage   bool
 		slot        = -1 // where the sink keeps the field being gathered, -1 if it does not
@@ -144,7 +145,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 			case depth == 2:
 				section = sectionOf(local)
 			case depth == 3:
-				s.text = s.text[:0]
+				s.resetText()
 				switch section {
 				case sectionSystem:
 					if err := s.systemAttributes(system); err != nil {
@@ -154,12 +155,12 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				case sectionEventData:
 					collecting = string(local) == "Data"
 					if collecting {
-						s.dataName, dataNamed, err = s.attribute("Name", s.dataName[:0])
+						dataName, dataNamed, err = s.attribute("Name", &s.dataName)
 						if err != nil {
 							return err
 						}
-						if dataNamed && len(s.dataName) > 0 {
-							slot = data.slot(s.dataName)
+						if dataNamed && len(dataName) > 0 {
+							slot = data.slot(dataName)
 						} else {
 							slot = data.slot([]byte("Data"))
 						}
@@ -176,13 +177,14 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 			case depth > 3:
 				hasChildren = true
 				if section == sectionUserData {
-					s.text, leafOpen, slot = s.text[:0], true, data.slot(local)
+					s.resetText()
+					leafOpen, slot = true, data.slot(local)
 				}
 			}
 		case tokenText:
 			if collecting || leafOpen && section == sectionUserData {
 				if slot >= 0 {
-					s.text, err = s.appendText(s.text)
+					err = s.gatherText()
 				} else {
 					// Not kept, but still checked: an event is an error
 					// or not whichever fields are asked for.
@@ -200,7 +202,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				section = sectionOther
 			case section == sectionUserData:
 				if leafOpen {
-					data.firstRaw(slot, localName(s.nameBytes()), s.text)
+					data.firstRaw(slot, localName(s.nameBytes()), s.gathered())
 					leafOpen = false
 				}
 			case depth == 2 && collecting:
@@ -208,17 +210,17 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				switch section {
 				case sectionSystem:
 					if !hasChildren {
-						system.firstRaw(slot, localName(s.nameBytes()), s.text)
+						system.firstRaw(slot, localName(s.nameBytes()), s.gathered())
 					}
 				case sectionEventData:
-					if dataNamed && len(s.dataName) > 0 {
-						data.firstRaw(slot, s.dataName, s.text) // skipped if it cleans to ""
+					if dataNamed && len(dataName) > 0 {
+						data.firstRaw(slot, dataName, s.gathered()) // skipped if it cleans to ""
 					} else {
-						data.addData(slot, s.text)
+						data.addData(slot, s.gathered())
 					}
 				case sectionRenderingInfo:
 					if isMessage {
-						data.firstRaw(slot, []byte("Message"), s.text)
+						data.firstRaw(slot, []byte("Message"), s.gathered())
 					}
 				}
 			}
@@ -292,11 +294,10 @@ func (s *xmlScanner) systemAttributes(system fieldSink) error {
 		if slot < 0 && bytes.IndexByte(s.src[a.value.start:a.value.end], '&') < 0 {
 			continue // nothing to keep, nothing to check
 		}
-		value, err := s.attrValue(a, s.value[:0])
+		value, err := s.attrValue(a, &s.value)
 		if err != nil {
 			return err
 		}
-		s.value = value
 		if slot >= 0 {
 			system.firstRaw(slot, local, value)
 		}
@@ -304,16 +305,16 @@ func (s *xmlScanner) systemAttributes(system fieldSink) error {
 	return nil
 }
 
-// attribute appends the decoded value of the unprefixed attribute name to
-// dst and reports whether the tag has it.
-func (s *xmlScanner) attribute(name string, dst []byte) ([]byte, bool, error) {
+// attribute returns the decoded value of the unprefixed attribute name
+// (see attrValue) and reports whether the tag has it.
+func (s *xmlScanner) attribute(name string, buf *[]byte) ([]byte, bool, error) {
 	for _, a := range s.attrs {
 		if string(s.src[a.name.start:a.name.end]) == name {
-			value, err := s.attrValue(a, dst)
+			value, err := s.attrValue(a, buf)
 			return value, true, err
 		}
 	}
-	return dst, false, nil
+	return nil, false, nil
 }
 
 // isNamespaceDeclaration reports whether an attribute name is xmlns or

@@ -48,9 +48,14 @@ type xmlScanner struct {
 	cdata bool      // the last text token is a CDATA section
 	// selfClosed is set after <x/>: the next token is its end.
 	selfClosed bool
-	text       []byte // decoded text being gathered
-	value      []byte // a decoded attribute value
-	dataName   []byte // the decoded Name of the EventData Data element being read
+	// The text of the element being gathered (gatherText): its first
+	// token, when it needs no decoding, is held as a slice of the input,
+	// copied into text only if more text follows.
+	text        []byte
+	held        []byte
+	gatheredAny bool   // some text token has been gathered since resetText
+	value       []byte // a decoded attribute value
+	dataName    []byte // the decoded Name of the EventData Data element being read
 	// system and data are ParseXML's builders, kept with the scanner so
 	// that their buffers are reused from event to event.
 	system, data builder
@@ -60,12 +65,13 @@ func (s *xmlScanner) reset(src []byte) {
 	s.src, s.pos = src, 0
 	s.open, s.attrs = s.open[:0], s.attrs[:0]
 	s.selfClosed = false
+	s.resetText()
 }
 
 // release drops the reference to the input so a pooled scanner does not
 // keep it alive, and buffers grown by one huge event.
 func (s *xmlScanner) release() {
-	s.src = nil
+	s.src, s.held = nil, nil
 	const keep = 64 << 10
 	if cap(s.text) > keep {
 		s.text = nil
@@ -341,6 +347,49 @@ func (s *xmlScanner) appendText(dst []byte) ([]byte, error) {
 	return appendDecoded(dst, s.src[s.raw.start:s.raw.end], !s.cdata)
 }
 
+func (s *xmlScanner) resetText() { s.text, s.held, s.gatheredAny = s.text[:0], nil, false }
+
+// gatherText adds the last text token, decoded, to the element's text.
+func (s *xmlScanner) gatherText() error {
+	raw := s.src[s.raw.start:s.raw.end]
+	if !s.gatheredAny {
+		s.gatheredAny = true
+		if !needsDecoding(raw, !s.cdata) {
+			s.held = raw // most values: no copy
+			return nil
+		}
+	}
+	if s.held != nil {
+		s.text, s.held = append(s.text, s.held...), nil
+	}
+	var err error
+	s.text, err = appendDecoded(s.text, raw, !s.cdata)
+	return err
+}
+
+// gathered is the element's text gathered since resetText.
+func (s *xmlScanner) gathered() []byte {
+	if s.held != nil {
+		return s.held
+	}
+	return s.text
+}
+
+// needsDecoding reports whether raw holds a CR or, when entities is set,
+// an '&': whether appendDecoded would change it. A short value is looked
+// at byte by byte, cheaper than two calls to the vectorised search.
+func needsDecoding(raw []byte, entities bool) bool {
+	if len(raw) <= 32 {
+		for _, c := range raw {
+			if c == '\r' || c == '&' && entities {
+				return true
+			}
+		}
+		return false
+	}
+	return bytes.IndexByte(raw, '\r') >= 0 || entities && bytes.IndexByte(raw, '&') >= 0
+}
+
 // checkText reports the error appendText would give for the last text
 // token, without keeping the text: only its entities are decoded, each
 // into a scratch buffer.
@@ -363,9 +412,16 @@ func (s *xmlScanner) checkText() error {
 	}
 }
 
-// attrValue appends an attribute's decoded value to dst.
-func (s *xmlScanner) attrValue(a xmlAttr, dst []byte) ([]byte, error) {
-	return appendDecoded(dst, s.src[a.value.start:a.value.end], true)
+// attrValue returns an attribute's decoded value: the input's bytes when
+// decoding would not change them, else the value decoded into *buf.
+func (s *xmlScanner) attrValue(a xmlAttr, buf *[]byte) ([]byte, error) {
+	raw := s.src[a.value.start:a.value.end]
+	if !needsDecoding(raw, true) {
+		return raw, nil
+	}
+	var err error
+	*buf, err = appendDecoded((*buf)[:0], raw, true)
+	return *buf, err
 }
 
 // appendDecoded appends raw to dst with "\r\n" and "\r" written as "\n" and,
