@@ -218,6 +218,10 @@ type eventScorer struct {
 	// The results' lists are cut from slabs: a writer may keep them.
 	values slab[string]
 	lists  slab[[]string]
+	// last are the strings of the last event's outputs; repeats marks
+	// those the current event repeats.
+	last    [][]string
+	repeats []bool
 	// wanted are the fields score reads: the detection's inputs and what
 	// the outputs show.
 	wanted  []string
@@ -235,7 +239,8 @@ func newEventScorer(det detect.Detector, mode string) *eventScorer {
 	return &eventScorer{
 		det: det, mode: mode, wanted: wanted,
 		in: make([]detect.Values, len(det.Inputs())), own: make([]detect.Values, len(det.Inputs())),
-		out:     make([]detect.Values, len(outputs)),
+		out:  make([]detect.Values, len(outputs)),
+		last: make([][]string, len(outputs)), repeats: make([]bool, len(outputs)),
 		outputs: outputs,
 	}
 }
@@ -270,6 +275,20 @@ func (s *eventScorer) inputsFromExtracted(x *extractedFields) bool {
 
 func isEmpty(v []byte) bool { return len(v) == 0 }
 
+// sameValues reports whether an output's values are the strings made for
+// an earlier event.
+func sameValues(vals detect.Values, strs []string) bool {
+	if len(vals) != len(strs) {
+		return false
+	}
+	for i, v := range vals {
+		if string(v) != strs[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // inputsFromFields copies an event's input values from its map into one
 // buffer (sliced after it stops growing), leaving out empty values. It
 // reports whether any input has a value.
@@ -303,7 +322,7 @@ func (s *eventScorer) inputsFromFields(fields map[string][]string) bool {
 }
 
 type scoreResult struct {
-	outputs     [][]string // per output field, its values
+	outputs     [][]string // per output field, its values (read only: shared with the events that repeat them)
 	alert       bool
 	readsFields bool // the event has a value in some field the detection reads
 }
@@ -319,21 +338,30 @@ func (s *eventScorer) score(ev *inputEvent) scoreResult {
 		s.out[k] = nil
 	}
 	s.det.Score(s.in, s.out)
-	// The outputs become strings together: one string and one array for
-	// all of them rather than one allocation per value.
+	// Most outputs (the flags, the score, often Image) repeat from one
+	// event to the next: those reuse the last event's strings (no writer
+	// changes them). The others become strings together: one string and
+	// one array for all of them rather than one allocation per value.
+	res.outputs = s.lists.take(len(s.out))
 	s.scratch = s.scratch[:0]
 	n := 0
-	for _, vals := range s.out {
+	for k, vals := range s.out {
+		if s.repeats[k] = sameValues(vals, s.last[k]); s.repeats[k] {
+			res.outputs[k] = s.last[k]
+			continue
+		}
 		for _, v := range vals {
 			s.scratch = append(s.scratch, v...)
 			n++
 		}
 	}
 	text, values := string(s.scratch), s.values.take(n)
-	res.outputs = s.lists.take(len(s.out))
 	start := 0
 	n = 0
 	for k, vals := range s.out {
+		if s.repeats[k] {
+			continue
+		}
 		first := n
 		for _, v := range vals {
 			values[n] = text[start : start+len(v)]
@@ -341,6 +369,7 @@ func (s *eventScorer) score(ev *inputEvent) scoreResult {
 			n++
 		}
 		res.outputs[k] = values[first:n:n]
+		s.last[k] = res.outputs[k]
 	}
 	first := func(k int) string {
 		if k >= 0 && len(res.outputs[k]) > 0 {
