@@ -58,8 +58,13 @@ type extractor struct {
 // slotNames finds a field name's slot without hashing: the wanted names
 // are few, so a list per name length holds one or two.
 type slotNames struct {
-	names []string // per slot
-	byLen [][]int  // name length -> slots
+	names []string      // per slot
+	byLen [][]namedSlot // name length -> its names and their slots
+}
+
+type namedSlot struct {
+	name string
+	slot int
 }
 
 func (t *slotNames) add(name string) int {
@@ -72,18 +77,18 @@ func (t *slotNames) add(name string) int {
 	for len(t.byLen) <= len(name) {
 		t.byLen = append(t.byLen, nil)
 	}
-	t.byLen[len(name)] = append(t.byLen[len(name)], len(t.names)-1)
+	t.byLen[len(name)] = append(t.byLen[len(name)], namedSlot{name, len(t.names) - 1})
 	return len(t.names) - 1
 }
 
 func (t *slotNames) find(name []byte) int {
 	if len(name) < len(t.byLen) {
-		for _, slot := range t.byLen[len(name)] {
+		for _, c := range t.byLen[len(name)] {
 			// The lengths are equal: the first and last bytes rule out
 			// most names before the comparison call.
-			n := t.names[slot]
+			n := c.name
 			if len(n) == 0 || n[0] == name[0] && n[len(n)-1] == name[len(n)-1] && n == string(name) {
-				return slot
+				return c.slot
 			}
 		}
 	}

@@ -488,8 +488,15 @@ func indexByteFrom(b []byte, from int, c byte) int {
 // others, and an unknown one is an error, as for encoding/xml.
 func appendEntity(dst, raw []byte) ([]byte, int, error) {
 	// The predefined names are short: looking further for ';' would make
-	// text full of '&' cost more than linear time.
-	semi := bytes.IndexByte(raw[:min(len(raw), 8)], ';')
+	// text full of '&' cost more than linear time. A loop: the span is
+	// too short for a vectorised search to pay.
+	semi := -1
+	for i, c := range raw[:min(len(raw), 8)] {
+		if c == ';' {
+			semi = i
+			break
+		}
+	}
 	if len(raw) > 1 && raw[1] == '#' {
 		digits, base := 2, rune(10)
 		if len(raw) > 2 && raw[2] == 'x' {
@@ -511,25 +518,43 @@ func appendEntity(dst, raw []byte) ([]byte, int, error) {
 		}
 		return utf8.AppendRune(dst, r), i + 1, nil // a surrogate becomes U+FFFD, as in encoding/xml
 	}
-	if semi > 0 {
-		switch string(raw[1:semi]) {
-		case "lt":
-			return append(dst, '<'), semi + 1, nil
-		case "gt":
-			return append(dst, '>'), semi + 1, nil
-		case "amp":
-			return append(dst, '&'), semi + 1, nil
-		case "apos":
-			return append(dst, '\''), semi + 1, nil
-		case "quot":
-			return append(dst, '"'), semi + 1, nil
-		}
+	if c := predefinedEntity(raw[1:max(semi, 1)]); c != 0 {
+		return append(dst, c), semi + 1, nil
 	}
 	end := min(len(raw), 8)
 	if semi >= 0 {
 		end = semi + 1
 	}
 	return dst, 0, fmt.Errorf("invalid character entity %s", raw[:end])
+}
+
+// predefinedEntity is the character XML's predefined entity name stands
+// for, or 0. Byte comparisons by length: cheaper than a switch on the
+// name as a string, which the text of a script block makes count.
+func predefinedEntity(name []byte) byte {
+	switch len(name) {
+	case 2:
+		if name[1] == 't' {
+			switch name[0] {
+			case 'l':
+				return '<'
+			case 'g':
+				return '>'
+			}
+		}
+	case 3:
+		if name[0] == 'a' && name[1] == 'm' && name[2] == 'p' {
+			return '&'
+		}
+	case 4:
+		switch {
+		case name[0] == 'q' && name[1] == 'u' && name[2] == 'o' && name[3] == 't':
+			return '"'
+		case name[0] == 'a' && name[1] == 'p' && name[2] == 'o' && name[3] == 's':
+			return '\''
+		}
+	}
+	return 0
 }
 
 func hexDigit(c byte) rune {
