@@ -18,14 +18,20 @@ func ExtractXML[Values ~[][]byte](raw []byte, names []string, dst []Values, buf 
 	x := extractors.Get().(*extractor)
 	defer extractors.Put(x)
 	x.prepare(names)
+	// The sinks store the values in buf itself, where finish lists them
+	// without copying them again.
+	start := len(buf)
+	x.arena = buf
 	err := x.s.scanEvent(bytes.TrimPrefix(raw, utf8BOM), &x.system, &x.data)
 	x.s.release()
 	if err != nil {
-		return buf, fmt.Errorf("winevent: XML: %w", err)
+		err = fmt.Errorf("winevent: XML: %w", err)
+	} else {
+		err = x.finish(names)
 	}
-	buf, err = x.finish(names, buf)
+	buf, x.arena = x.arena, nil // the pooled extractor keeps no caller's buffer
 	if err != nil {
-		return buf, err
+		return buf[:start], err
 	}
 	for i := range dst {
 		dst[i] = dst[i][:0]
@@ -52,7 +58,7 @@ type extractor struct {
 	support      [5]int
 	system, data slotSink
 	found        []foundValue
-	epoch        []byte // _time, formatted
+	arena        []byte // the values found: the caller's buffer, while ExtractXML runs
 }
 
 // slotNames finds a field name's slot without hashing: the wanted names
@@ -116,27 +122,26 @@ func (x *extractor) prepare(names []string) {
 		}
 		x.wantsTime = slices.Contains(names, "_time")
 	}
-	x.system.reset(&x.slots)
-	x.data.reset(&x.slots)
+	x.system.reset(&x.slots, &x.arena)
+	x.data.reset(&x.slots, &x.arena)
 }
 
 // A slotSink keeps the values of the wanted fields, first value wins,
-// Data multivalue, in one arena.
+// Data multivalue, in an arena it shares with the other sink.
 type slotSink struct {
 	names *slotNames
 	slots [][]span // per wanted field, its values in arena
-	arena []byte
+	arena *[]byte
 }
 
-func (k *slotSink) reset(names *slotNames) {
-	k.names = names
+func (k *slotSink) reset(names *slotNames, arena *[]byte) {
+	k.names, k.arena = names, arena
 	if len(k.slots) < len(names.names) {
 		k.slots = make([][]span, len(names.names))
 	}
 	for i := range k.slots {
 		k.slots[i] = k.slots[i][:0]
 	}
-	k.arena = k.arena[:0]
 }
 
 func (k *slotSink) slot(name []byte) int {
@@ -164,70 +169,70 @@ func (k *slotSink) addData(slot int, value []byte) {
 }
 
 func (k *slotSink) store(i int, value []byte) {
-	start := len(k.arena)
-	k.arena = append(k.arena, value...)
-	k.slots[i] = append(k.slots[i], span{start, len(k.arena)})
+	start := len(*k.arena)
+	*k.arena = append(*k.arena, value...)
+	k.slots[i] = append(k.slots[i], span{start, len(*k.arena)})
 }
 
 func (k *slotSink) first(slot int) []byte {
 	if s := k.slots[slot]; len(s) > 0 {
-		return k.arena[s[0].start:s[0].end]
+		return (*k.arena)[s[0].start:s[0].end]
 	}
 	return nil
 }
 
-// finish merges the two sinks as finishXML merges its builders.
-// A foundValue is the value of names[field] at buf[start:end].
+// A foundValue is the value of names[field] at arena[start:end].
 type foundValue struct{ field, start, end int }
 
-// finish merges the two sinks as finishXML merges its builders, appending
-// the values to buf and listing them in x.found.
-func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
-	x.epoch = x.epoch[:0]
+// finish merges the two sinks as finishXML merges its builders, listing
+// the values in x.found: the sinks' as they are in the arena, the
+// metadata appended to it.
+func (x *extractor) finish(names []string) error {
+	var epoch span
 	if systemTime := x.system.first(x.support[2]); len(systemTime) > 0 {
 		// As ParseXML: an event whose time cannot be read is an error.
 		// Formatting _time costs more than checking: only when asked.
 		micros, err := unixMicros(systemTime)
 		if err != nil {
-			return buf, fmt.Errorf("winevent: XML: TimeCreated SystemTime: %w", err)
+			return fmt.Errorf("winevent: XML: TimeCreated SystemTime: %w", err)
 		}
 		if x.wantsTime {
-			x.epoch = appendEpoch(x.epoch, micros)
+			epoch.start = len(x.arena)
+			x.arena = appendEpoch(x.arena, micros)
+			epoch.end = len(x.arena)
 		}
 	}
-	// Values are appended first and sliced after, so that buf's growth
-	// cannot leave a slice pointing at its old array.
 	x.found = x.found[:0]
+	list := func(field int, s span) {
+		x.found = append(x.found, foundValue{field, s.start, s.end})
+	}
 	add := func(field int, v []byte) {
-		start := len(buf)
-		buf = append(buf, v...)
-		x.found = append(x.found, foundValue{field, start, len(buf)})
+		start := len(x.arena)
+		x.arena = append(x.arena, v...)
+		list(field, span{start, len(x.arena)})
 	}
 	addSlot := func(field int, k *slotSink, slot int) bool {
-		spans := k.slots[slot]
-		for _, s := range spans {
-			add(field, k.arena[s.start:s.end])
+		for _, s := range k.slots[slot] {
+			list(field, s)
 		}
-		return len(spans) > 0
+		return len(k.slots[slot]) > 0
 	}
 	addFirst := func(field int, k *slotSink, slot int) bool {
 		spans := k.slots[slot]
 		if len(spans) > 0 {
-			add(field, k.arena[spans[0].start:spans[0].end])
+			list(field, spans[0])
 		}
 		return len(spans) > 0
 	}
 	for i := range names {
 		switch x.nameKind[i] {
 		case nameIsTime:
-			if len(x.epoch) > 0 {
-				add(i, x.epoch)
+			if epoch.end > epoch.start {
+				list(i, epoch)
 			}
 			continue
 		case nameIsHost:
-			if v := x.system.first(x.support[3]); len(v) > 0 {
-				add(i, v)
-			}
+			addFirst(i, &x.system, x.support[3])
 			continue
 		case nameIsSource:
 			if v := x.system.first(x.support[4]); len(v) > 0 {
@@ -253,7 +258,7 @@ func (x *extractor) finish(names []string, buf []byte) ([]byte, error) {
 			addFirst(i, &x.data, alias)
 		}
 	}
-	return buf, nil
+	return nil
 }
 
 // How finish finds a wanted name's values: the metadata, made from System's
