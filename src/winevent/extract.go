@@ -131,17 +131,19 @@ func (x *extractor) prepare(names []string) {
 type slotSink struct {
 	names *slotNames
 	slots [][]span // per wanted field, its values in arena
+	used  []int    // the slots with values, which reset empties
 	arena *[]byte
 }
 
 func (k *slotSink) reset(names *slotNames, arena *[]byte) {
 	k.names, k.arena = names, arena
-	if len(k.slots) < len(names.names) {
-		k.slots = make([][]span, len(names.names))
+	if len(k.slots) != len(names.names) {
+		k.slots, k.used = make([][]span, len(names.names)), k.used[:0]
 	}
-	for i := range k.slots {
+	for _, i := range k.used {
 		k.slots[i] = k.slots[i][:0]
 	}
+	k.used = k.used[:0]
 }
 
 func (k *slotSink) slot(name []byte) int {
@@ -171,6 +173,9 @@ func (k *slotSink) addData(slot int, value []byte) {
 func (k *slotSink) store(i int, value []byte) {
 	start := len(*k.arena)
 	*k.arena = append(*k.arena, value...)
+	if len(k.slots[i]) == 0 {
+		k.used = append(k.used, i)
+	}
 	k.slots[i] = append(k.slots[i], span{start, len(*k.arena)})
 }
 
