@@ -224,8 +224,9 @@ type eventScorer struct {
 	repeats []bool
 	// wanted are the fields score reads: the detection's inputs and what
 	// the outputs show.
-	wanted  []string
-	outputs []string // det.Outputs()
+	wanted      []string
+	outputs     []string // det.Outputs()
+	outputIndex nameIndex
 }
 
 func newEventScorer(det detect.Detector, mode string) *eventScorer {
@@ -241,7 +242,7 @@ func newEventScorer(det detect.Detector, mode string) *eventScorer {
 		in: make([]detect.Values, len(det.Inputs())), own: make([]detect.Values, len(det.Inputs())),
 		out:  make([]detect.Values, len(outputs)),
 		last: make([][]string, len(outputs)), repeats: make([]bool, len(outputs)),
-		outputs: outputs,
+		outputs: outputs, outputIndex: newNameIndex(outputs),
 	}
 }
 
@@ -377,6 +378,6 @@ func (s *eventScorer) score(ev *inputEvent) scoreResult {
 		}
 		return ""
 	}
-	res.alert = modes.Alerts(s.mode, func(name string) string { return first(slices.Index(s.outputs, name)) })
+	res.alert = modes.Alerts(s.mode, func(name string) string { return first(s.outputIndex.find(name)) })
 	return res
 }
