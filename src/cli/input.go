@@ -207,7 +207,9 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 	// an event only until it returns.
 	var reused inputEvent
 	var buf []byte
+	var extractor *winevent.Extractor[detect.Values]
 	if want != nil {
+		extractor = winevent.NewExtractor[detect.Values](want)
 		reused.extracted = &extractedFields{names: want, index: newNameIndex(want), values: make([]detect.Values, len(want))}
 	}
 	var eventErr *winevent.EventError // out of the loop: errors.As makes it escape
@@ -224,7 +226,7 @@ func readXML(source string, br *bufio.Reader, want []string, emit func(*inputEve
 			return fmt.Errorf("%s:%d: %w", source, line, err)
 		}
 		if want != nil {
-			buf, err = winevent.ExtractXML(raw, want, reused.extracted.values, buf[:0])
+			buf, err = extractor.Extract(raw, reused.extracted.values, buf[:0])
 			if err != nil {
 				bad(&inputError{source: source, line: line, err: err})
 				continue

@@ -18,6 +18,31 @@ func ExtractXML[Values ~[][]byte](raw []byte, names []string, dst []Values, buf 
 	x := extractors.Get().(*extractor)
 	defer extractors.Put(x)
 	x.prepare(names)
+	return extract(x, raw, dst, buf)
+}
+
+// An Extractor is ExtractXML for one list of names, for a caller that
+// reads many events alone (a file, not a pool of sessions): it keeps its
+// layout of the names, where ExtractXML takes an extractor from a pool and
+// checks the names it was last given on each call. Not safe for
+// concurrent use.
+type Extractor[Values ~[][]byte] struct{ x extractor }
+
+// NewExtractor returns an Extractor of names (which it copies).
+func NewExtractor[Values ~[][]byte](names []string) *Extractor[Values] {
+	e := new(Extractor[Values])
+	e.x.prepare(names)
+	return e
+}
+
+// Extract is ExtractXML(raw, names, dst, buf) for the Extractor's names.
+func (e *Extractor[Values]) Extract(raw []byte, dst []Values, buf []byte) ([]byte, error) {
+	e.x.resetSinks()
+	return extract(&e.x, raw, dst, buf)
+}
+
+// extract is ExtractXML's work, x prepared for the names.
+func extract[Values ~[][]byte](x *extractor, raw []byte, dst []Values, buf []byte) ([]byte, error) {
 	// The sinks store the values in buf itself, where finish lists them
 	// without copying them again.
 	start := len(buf)
@@ -27,9 +52,9 @@ func ExtractXML[Values ~[][]byte](raw []byte, names []string, dst []Values, buf 
 	if err != nil {
 		err = fmt.Errorf("winevent: XML: %w", err)
 	} else {
-		err = x.finish(names)
+		err = x.finish()
 	}
-	buf, x.arena = x.arena, nil // the pooled extractor keeps no caller's buffer
+	buf, x.arena = x.arena, nil // no caller's buffer is kept past the call
 	if err != nil {
 		return buf[:start], err
 	}
@@ -122,6 +147,11 @@ func (x *extractor) prepare(names []string) {
 		}
 		x.wantsTime = slices.Contains(names, "_time")
 	}
+	x.resetSinks()
+}
+
+// resetSinks empties the sinks for the next event.
+func (x *extractor) resetSinks() {
 	x.system.reset(&x.slots, &x.arena)
 	x.data.reset(&x.slots, &x.arena)
 }
@@ -192,7 +222,7 @@ type foundValue struct{ field, start, end int }
 // finish merges the two sinks as finishXML merges its builders, listing
 // the values in x.found: the sinks' as they are in the arena, the
 // metadata appended to it.
-func (x *extractor) finish(names []string) error {
+func (x *extractor) finish() error {
 	var epoch span
 	if systemTime := x.system.first(x.support[2]); len(systemTime) > 0 {
 		// As ParseXML: an event whose time cannot be read is an error.
@@ -229,7 +259,7 @@ func (x *extractor) finish(names []string) error {
 		}
 		return len(spans) > 0
 	}
-	for i := range names {
+	for i := range x.names {
 		switch x.nameKind[i] {
 		case nameIsTime:
 			if epoch.end > epoch.start {

@@ -2,6 +2,7 @@ package winevent
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -249,6 +250,49 @@ func TestExtractXMLMatchesParseXML(t *testing.T) {
 	}
 	for _, input := range inputs {
 		extractMatchesParse(t, []byte(input))
+	}
+}
+
+// TestExtractorMatchesExtractXML reads every case in turn with one
+// Extractor, as the CLI reads a file, and each with ExtractXML: the same
+// values and the same errors, whatever the events before (some fail
+// half-way), and buf given back at its length on entry after an error.
+func TestExtractorMatchesExtractXML(t *testing.T) {
+	inputs := slices.Clone(differentialCases)
+	for _, e := range allXMLFixtureEvents(t) {
+		inputs = append(inputs, string(e))
+	}
+	names := append(slices.Clone(rawTInputs), "_time", "host", "source", "sourcetype", "SourceName", "Absent", "Data")
+	x := NewExtractor[[][]byte](names)
+	got, want := make([][][]byte, len(names)), make([][][]byte, len(names))
+	prefix := []byte("kept")
+	var buf []byte
+	failed := 0
+	for pass := range 2 {
+		for _, input := range inputs {
+			var err, wantErr error
+			buf, err = x.Extract([]byte(input), got, append(buf[:0], prefix...))
+			_, wantErr = ExtractXML([]byte(input), names, want, nil)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("pass %d, %q: Extract error %v, ExtractXML error %v", pass, clip(input), err, wantErr)
+			}
+			if string(buf[:len(prefix)]) != string(prefix) {
+				t.Fatalf("%q: Extract overwrote buf's first bytes", clip(input))
+			}
+			if err != nil {
+				failed++
+				if len(buf) != len(prefix) {
+					t.Fatalf("%q: Extract failed and left %d bytes in buf, want %d", clip(input), len(buf), len(prefix))
+				}
+				continue
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("pass %d, %q (-ExtractXML +Extract):\n%s", pass, clip(input), diff)
+			}
+		}
+	}
+	if failed == 0 || failed == 2*len(inputs) {
+		t.Fatalf("%d of %d reads failed: the cases should mix good and bad events", failed, 2*len(inputs))
 	}
 }
 
