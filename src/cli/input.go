@@ -340,7 +340,7 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 	header = slices.Clone(header)
 	mvColumn := splcsv.CompanionColumns(header)
 	headerLine, _ := r.FieldPos(0)
-	nextLine := headerLine + 1 // where the next record starts, for a record too large to be read
+	nextLine := headerLine + 1 // after the last record read, for a record too large to show where it starts
 	for {
 		capped.reset()
 		record, err := r.Read()
@@ -350,7 +350,14 @@ func readCSV(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*
 		// encoding/csv may return a record cut at the failed read: the
 		// flag, not only the error, says the cap was hit.
 		if errors.Is(err, errTooLarge) || capped.over {
-			bad(&inputError{source: source, line: nextLine, err: errTooLarge})
+			// The record cut at the cap still knows where it started,
+			// past any blank lines and the last record's own lines.
+			start := nextLine
+			if len(record) > 0 {
+				start, _ = r.FieldPos(0)
+				start += lineBase
+			}
+			bad(&inputError{source: source, line: start, err: errTooLarge})
 			if err := capped.skipLine(); err != nil {
 				return nil // the oversized record was the last
 			}
