@@ -126,6 +126,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 		hasChildren bool   // the depth-3 element of System has child elements
 		leafOpen    bool   // UserData: no child element since the last start tag
 		dataName    []byte // Data's Name: the input's bytes or s.dataName
+		fieldName   []byte // the local name of the element whose text is gathered
 		dataNamed   bool
 		isMessage   bool
 		slot        = -1 // where the sink keeps the field being gathered, -1 if it does not
@@ -140,12 +141,13 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 		case tokenEOF:
 			return fmt.Errorf("input ends inside <%s>", clip(string(localName(s.openName(depth-1)))))
 		case tokenStart:
-			local := localName(s.nameBytes())
+			local := s.localBytes()
 			switch {
 			case depth == 2:
 				section = sectionOf(local)
 			case depth == 3:
 				s.resetText()
+				fieldName = local
 				switch section {
 				case sectionSystem:
 					if err := s.systemAttributes(system); err != nil {
@@ -178,7 +180,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				hasChildren = true
 				if section == sectionUserData {
 					s.resetText()
-					leafOpen, slot = true, data.slot(local)
+					fieldName, leafOpen, slot = local, true, data.slot(local)
 				}
 			}
 		case tokenText:
@@ -202,7 +204,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				section = sectionOther
 			case section == sectionUserData:
 				if leafOpen {
-					data.firstRaw(slot, localName(s.nameBytes()), s.gathered())
+					data.firstRaw(slot, fieldName, s.gathered()) // the leaf's: its end tag's local name
 					leafOpen = false
 				}
 			case depth == 2 && collecting:
@@ -210,7 +212,7 @@ func (s *xmlScanner) scanEvent(src []byte, system, data fieldSink) error {
 				switch section {
 				case sectionSystem:
 					if !hasChildren {
-						system.firstRaw(slot, localName(s.nameBytes()), s.gathered())
+						system.firstRaw(slot, fieldName, s.gathered())
 					}
 				case sectionEventData:
 					if dataNamed && len(dataName) > 0 {
@@ -289,7 +291,7 @@ func (s *xmlScanner) systemAttributes(system fieldSink) error {
 		if isNamespaceDeclaration(name) {
 			continue
 		}
-		local := localName(name)
+		local := s.src[a.local:a.name.end] // localName(name)
 		slot := system.slot(local)
 		if slot < 0 && bytes.IndexByte(s.src[a.value.start:a.value.end], '&') < 0 {
 			continue // nothing to keep, nothing to check

@@ -18,6 +18,7 @@ type span struct{ start, end int }
 // An xmlAttr is one attribute of the start tag just read.
 type xmlAttr struct {
 	name, value span // value without its quotes, not yet decoded
+	local       int  // where the name's local part (localName) starts
 }
 
 // The kinds of token next returns. Comments and processing instructions are
@@ -44,6 +45,7 @@ type xmlScanner struct {
 	open  []span    // the names of the open elements, outermost first
 	attrs []xmlAttr // the attributes of the last start tag
 	name  span      // the name in the last start or end tag
+	local int       // where the local part of the last start tag's name starts
 	raw   span      // the last text token, undecoded
 	cdata bool      // the last text token is a CDATA section
 	// selfClosed is set after <x/>: the next token is its end.
@@ -88,6 +90,10 @@ func (s *xmlScanner) release() {
 }
 
 func (s *xmlScanner) nameBytes() []byte { return s.src[s.name.start:s.name.end] }
+
+// localBytes is the last start tag's name without its prefix: localName
+// of nameBytes, found as the name was read.
+func (s *xmlScanner) localBytes() []byte { return s.src[s.local:s.name.end] }
 
 func (s *xmlScanner) openName(i int) []byte {
 	if i < 0 {
@@ -172,6 +178,29 @@ var isNameByte = func() (t [256]bool) {
 	return t
 }()
 
+// scanQName returns the end of the name starting at pos, and where its
+// local part starts (see localName), found in the same pass.
+func (s *xmlScanner) scanQName(pos int) (end, local int) {
+	colon := -1
+	for i, c := range s.src[pos:] {
+		if !isNameByte[c] {
+			end = pos + i
+			if colon > pos && colon < end-1 {
+				return end, colon + 1
+			}
+			return end, pos
+		}
+		if c == ':' && colon < 0 {
+			colon = pos + i
+		}
+	}
+	end = len(s.src)
+	if colon > pos && colon < end-1 {
+		return end, colon + 1
+	}
+	return end, pos
+}
+
 // scanName returns the end of the name starting at pos.
 func (s *xmlScanner) scanName(pos int) int {
 	for i, c := range s.src[pos:] {
@@ -198,14 +227,14 @@ func (s *xmlScanner) skipSpace(pos int) int {
 func (s *xmlScanner) startTag() (int, error) {
 	src := s.src
 	start := s.pos + 1
-	end := s.scanName(start)
+	end, local := s.scanQName(start)
 	if end == start {
 		return 0, fmt.Errorf("expected an element name after < at byte %d", s.pos)
 	}
 	if len(s.open) >= maxXMLDepth {
 		return 0, fmt.Errorf("elements nested more than %d deep", maxXMLDepth)
 	}
-	s.name = span{start, end}
+	s.name, s.local = span{start, end}, local
 	s.attrs = s.attrs[:0]
 	pos := end
 	for {
@@ -230,11 +259,11 @@ func (s *xmlScanner) startTag() (int, error) {
 			s.selfClosed = true
 			return tokenStart, nil
 		}
-		nameEnd := s.scanName(pos)
+		nameEnd, local := s.scanQName(pos)
 		if nameEnd == pos {
 			return 0, fmt.Errorf("expected an attribute name in <%s>", clip(string(s.nameBytes())))
 		}
-		attr := xmlAttr{name: span{pos, nameEnd}}
+		attr := xmlAttr{name: span{pos, nameEnd}, local: local}
 		pos = s.skipSpace(nameEnd)
 		if pos >= len(src) {
 			return 0, errTagEOF

@@ -17,6 +17,8 @@ var differentialCases = []string{
 	`<Event><System><EventID>1</EventID></System></Event>`,
 	`<?xml version="1.0" encoding="utf-8"?><!-- c --><Event><System><Provider Name='p' Guid="{g}"/><EventID Qualifiers=''>4</EventID></System></Event>`,
 	`<e:Event xmlns:e="urn:x"><e:System><e:EventID e:a="1" xmlns:z="u">2</e:EventID></e:System><e:EventData><e:Data Name="CommandLine">x</e:Data></e:EventData></e:Event>`,
+	`<Event><System><p:q:Channel>c</p:q:Channel><Computer a:b:c="1">h</Computer></System><UserData><x:A><y:B>b</y:B></x:A></UserData></Event>`,
+	`<Event><System><:EventID>1</:EventID><Computer: a::d="2">h</Computer:></System></Event>`,
 	`<Event><EventData><Data Name="A">a&amp;b&lt;c&gt;d&quot;e&apos;f&#65;&#x42;&#x1F600;&#xD800;</Data></EventData></Event>`,
 	`<Event><EventData><Data Name="A"><![CDATA[<not a tag> &amp;]]> and text</Data><Data Name="B">x<!-- hidden -->y<?pi z?>w</Data></EventData></Event>`,
 	"<Event><EventData><Data Name=\"A\">line1\r\nline2\rline3&#13;&#10;<![CDATA[c\r\nd]]></Data></EventData></Event>",
@@ -250,6 +252,35 @@ func TestExtractXMLMatchesParseXML(t *testing.T) {
 	}
 	for _, input := range inputs {
 		extractMatchesParse(t, []byte(input))
+	}
+}
+
+// scanQName finds the local part as localName does: every name of up to
+// six bytes of "a", ':' and a two-byte character, ended by '>' or by the
+// input's end.
+func TestScanQNameMatchesLocalName(t *testing.T) {
+	parts := []string{"a", ":", "é"}
+	names := []string{""}
+	for range 6 {
+		for _, n := range names {
+			for _, p := range parts {
+				if len(n)+len(p) <= 6 && !slices.Contains(names, n+p) {
+					names = append(names, n+p)
+				}
+			}
+		}
+	}
+	for _, name := range names {
+		for _, end := range []string{">", ""} {
+			s := xmlScanner{src: []byte("<" + name + end)}
+			gotEnd, local := s.scanQName(1)
+			if gotEnd != 1+len(name) || string(s.src[local:gotEnd]) != string(localName([]byte(name))) {
+				t.Fatalf("scanQName(%q) = %d, local %q; want %d, %q", s.src, gotEnd, s.src[local:gotEnd], 1+len(name), localName([]byte(name)))
+			}
+		}
+	}
+	if len(names) < 200 {
+		t.Fatalf("only %d names", len(names))
 	}
 }
 
