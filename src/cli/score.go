@@ -215,9 +215,10 @@ type eventScorer struct {
 	placesOf   *extractedFields
 	scratch    []byte
 	ends       []int
-	// The results' lists are cut from slabs: a writer may keep them.
-	values slab[string]
-	lists  slab[[]string]
+	// The lists of output values are cut from a slab: a writer may keep
+	// them. The list of those lists is the scorer's, reused.
+	values  slab[string]
+	results [][]string
 	// last are the strings of the last event's outputs; repeats marks
 	// those the current event repeats.
 	last    [][]string
@@ -241,7 +242,7 @@ func newEventScorer(det detect.Detector, mode string) *eventScorer {
 		det: det, mode: mode, wanted: wanted,
 		in: make([]detect.Values, len(det.Inputs())), own: make([]detect.Values, len(det.Inputs())),
 		out:  make([]detect.Values, len(outputs)),
-		last: make([][]string, len(outputs)), repeats: make([]bool, len(outputs)),
+		last: make([][]string, len(outputs)), repeats: make([]bool, len(outputs)), results: make([][]string, len(outputs)),
 		outputs: outputs, outputIndex: newNameIndex(outputs),
 	}
 }
@@ -323,7 +324,10 @@ func (s *eventScorer) inputsFromFields(fields map[string][]string) bool {
 }
 
 type scoreResult struct {
-	outputs     [][]string // per output field, its values (read only: shared with the events that repeat them)
+	// outputs are each output field's values: the outer list is valid
+	// until the next event is scored, the lists in it for good (read
+	// only: shared with the events that repeat them).
+	outputs     [][]string
 	alert       bool
 	readsFields bool // the event has a value in some field the detection reads
 }
@@ -343,7 +347,7 @@ func (s *eventScorer) score(ev *inputEvent) scoreResult {
 	// event to the next: those reuse the last event's strings (no writer
 	// changes them). The others become strings together: one string and
 	// one array for all of them rather than one allocation per value.
-	res.outputs = s.lists.take(len(s.out))
+	res.outputs = s.results
 	s.scratch = s.scratch[:0]
 	n := 0
 	for k, vals := range s.out {
