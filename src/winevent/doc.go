@@ -11,7 +11,9 @@
 //     attributes, newlines written as &#10;). Both quoting styles give the
 //     same Event, and entities and character references are decoded.
 //     ParseXML builds the whole Event; ExtractXML gives only the fields
-//     asked for (raw=t's work), with the same values. Both read the bytes
+//     asked for (raw=t's work), with the same values, and an Extractor
+//     does the same for one list of names kept from event to event (the
+//     CLI reading a file). Both read the bytes
 //     in one pass (xmlScanner), without recursion, elements nested at most
 //     256 deep. XMLEventReader cuts a stream of event XML (one per line,
 //     many per line or per file, inside <Events>, after an XML
