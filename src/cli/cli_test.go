@@ -144,7 +144,7 @@ func TestScoreBadLines(t *testing.T) {
 		t.Errorf("status %d, want 2 (bad events, no alert)", r.status)
 	}
 	for _, want := range []string{path + ":2: winevent: XML: element <System> closed by </Event>", path + `:4: text "not an event at all" outside any <Event>`,
-		path + ": 6 events scored, 0 alert, 2 could not be read"} {
+		path + ": 6 events scored, 0 alerts, 2 could not be read"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}

@@ -570,7 +570,7 @@ func TestDocumentCutShort(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, stderr, status := runScore(strings.NewReader(input), "--format", "csv")
 			if status != ExitAlert || !strings.Contains(stderr, "-:3: JSON at byte") || !strings.Contains(stderr, "unexpected EOF") ||
-				!strings.Contains(stderr, "-: 2 events scored, 2 alert, 1 could not be read") {
+				!strings.Contains(stderr, "-: 2 events scored, 2 alerts, 1 could not be read") {
 				t.Errorf("status %d, stderr %q", status, stderr)
 			}
 		})

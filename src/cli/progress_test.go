@@ -25,12 +25,12 @@ func TestScoreProgress(t *testing.T) {
 		}
 		got := stderr.String()
 		if terminal {
-			for _, want := range []string{"\r\033[Kscoring -: 1000 events", "scoring -: 3000 events", "\r\033[K" + "bitsscore score: -: 3000 events scored, 0 alert"} {
+			for _, want := range []string{"\r\033[Kscoring -: 1000 events", "scoring -: 3000 events", "\r\033[K" + "bitsscore score: -: 3000 events scored, 0 alerts,"} {
 				if !strings.Contains(got, want) {
 					t.Errorf("terminal stderr lacks %q: %q", want, got)
 				}
 			}
-		} else if strings.Contains(got, "scoring") || got != "bitsscore score: -: 3000 events scored, 0 alert, 0 could not be read\n" {
+		} else if strings.Contains(got, "scoring") || got != "bitsscore score: -: 3000 events scored, 0 alerts, 0 could not be read\n" {
 			t.Errorf("stderr is not a terminal: want only the summary line, got %q", got)
 		}
 		if lines := strings.Count(stdout.String(), "\n"); lines != 3001 {

@@ -199,8 +199,17 @@ func (run *scoreRun) file(name string) {
 		}
 	}
 	if !run.quiet {
-		fmt.Fprintf(env.Stderr, "bitsscore score: %s: %d events scored, %d alert, %d could not be read\n", name, events, alerts, bad)
+		fmt.Fprintf(env.Stderr, "bitsscore score: %s: %s scored, %s, %d could not be read\n", name, counted(events, "event"), counted(alerts, "alert"), bad)
 	}
+}
+
+// counted writes n and a noun, in the plural unless n is 1: "1 alert",
+// "0 alerts".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // An eventScorer runs the detector over events read from files.
