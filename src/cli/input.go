@@ -22,7 +22,7 @@ import (
 // made of an event's values unless a writer asks for them.
 type inputEvent struct {
 	source    string // file name, "-" for stdin
-	line      int    // 1-based line where the event starts (JSON: the event's number)
+	line      int    // 1-based line where the event starts
 	fields    map[string][]string
 	names     []string // field names in first-seen order
 	extracted *extractedFields

@@ -17,93 +17,203 @@ import (
 // ({"fields":[...],"results":[{...},...]}) and Elasticsearch or OpenSearch
 // search responses ({"took":N,"hits":{"hits":[{...},...]}}), the last two
 // streamed element by element.
-// Events are numbered from 1 in place of a line.
+//
+// An event is named by the line where its value starts: an array's
+// element where the element starts, any other event where its top-level
+// object starts. A value that cannot be read is named the same way (a
+// failure outside an array's events by its top-level value), and reading
+// goes on at the line after the one where it failed.
 func readJSON(source string, br *bufio.Reader, emit func(*inputEvent), bad func(*inputError)) error {
-	capped := newCappedReader(br, maxEvent)
-	d := newJSONDecoder(capped)
-	n := 0
-	event := func(raw []byte) {
-		n++
-		capped.reset()
-		ev, err := parseJSONEvent(raw)
-		if err == nil {
-			in := &inputEvent{source: source, line: n, fields: ev.Fields, names: ev.Names}
-			if err = withRaw(in); err == nil {
-				emit(in)
-				return
-			}
-		}
-		bad(&inputError{source: source, line: n, err: err})
-	}
-	// fail reports a value that cannot be read and goes on at the next
-	// line, so that JSON lines lose only the bad line; it returns an error
-	// only when the input itself cannot be read.
-	fail := func(err error) error {
-		var syntax *json.SyntaxError
-		switch {
-		case errors.Is(err, errTooLarge):
-			n++
-			bad(&inputError{source: source, line: n, err: errTooLarge})
-			if capped.skipLine() != nil {
-				return errStop
-			}
-			d = newJSONDecoder(capped)
-		case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF:
-			if err == io.EOF { // the input ends inside a document or an array
-				err = io.ErrUnexpectedEOF
-			}
-			n++
-			bad(&inputError{source: source, line: n, err: fmt.Errorf("JSON at byte %d: %w (skipped to the next line)", d.InputOffset(), err)})
-			rest := bufio.NewReader(io.MultiReader(d.Buffered(), capped))
-			for {
-				_, err := rest.ReadSlice('\n')
-				if err == nil {
-					break
-				}
-				if err != bufio.ErrBufferFull {
-					return errStop
-				}
-			}
-			d = newJSONDecoder(rest)
-		default:
-			return fmt.Errorf("%s: %w", source, err)
-		}
-		return nil
-	}
+	in := &jsonInput{source: source, lines: &jsonLines{br: br, atLineStart: true}, emit: emit, bad: bad}
+	in.capped = newCappedReader(in.lines, maxEvent)
+	in.newDecoder()
 	for {
-		capped.reset()
-		tok, err := d.Token()
+		in.capped.reset()
+		tok, err := in.d.Token()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			if err := fail(err); err != nil {
+			in.valueLine = in.heldLine()
+		} else {
+			in.valueLine = in.lineOfLast(nil)
+			switch tok {
+			case json.Delim('['):
+				if err = in.readArray(); err == nil {
+					_, err = in.d.Token() // ']'
+				}
+			case json.Delim('{'):
+				err = in.readObject()
+			default:
+				bad(&inputError{source: source, line: in.valueLine, err: fmt.Errorf("JSON value %v is not an event (an object)", tok)})
+			}
+		}
+		if err != nil {
+			if err := in.fail(err); err != nil {
 				return ignoreStop(err)
 			}
-			continue
-		}
-		switch tok {
-		case json.Delim('['):
-			err := readJSONArray(d, event)
-			if err == nil {
-				_, err = d.Token() // ']'
-			}
-			if err != nil {
-				if err := fail(err); err != nil {
-					return ignoreStop(err)
-				}
-			}
-		case json.Delim('{'):
-			if err := readJSONObject(d, event); err != nil {
-				if err := fail(err); err != nil {
-					return ignoreStop(err)
-				}
-			}
-		default:
-			n++
-			bad(&inputError{source: source, line: n, err: fmt.Errorf("JSON value %v is not an event (an object)", tok)})
 		}
 	}
+}
+
+// A jsonInput reads one JSON input: its decoder, and where the decoder's
+// bytes are in the input, to name events by their lines.
+type jsonInput struct {
+	source    string
+	lines     *jsonLines
+	capped    *cappedReader // between lines and d: caps one value's bytes
+	d         *json.Decoder
+	base      int64 // bytes of the input before d's first
+	valueLine int   // line where the top-level value being read starts
+	emit      func(*inputEvent)
+	bad       func(*inputError)
+}
+
+// newDecoder starts a decoder at the input's next byte.
+func (in *jsonInput) newDecoder() {
+	in.capped.reset()
+	in.d = newJSONDecoder(in.capped)
+	in.base = in.lines.read
+}
+
+// lineOfLast returns the line where the value or token the decoder has
+// just read starts, given its text (nil for a token, whose text holds no
+// newline). The input's newlines up to the decoder's offset are those
+// handed out less those still held past it; what the decoder holds past a
+// value it has read is the rest of the last piece it read (it reads only
+// once it has scanned all it holds), and a piece holds at most one
+// newline, its last byte: O(1) besides counting the value's own newlines.
+func (in *jsonInput) lineOfLast(text []byte) int {
+	newlines := in.lines.newlines - bytes.Count(text, []byte{'\n'})
+	if held := in.lines.read - in.base - in.d.InputOffset(); held > 0 && in.lines.atLineStart {
+		newlines--
+	}
+	return 1 + newlines
+}
+
+// heldLine returns the line of the first byte other than white space that
+// the decoder holds: after a failure, where the value it was reading
+// starts. The held bytes are counted once: the decoder is then dropped.
+func (in *jsonInput) heldLine() int {
+	held, newlines, started := in.d.Buffered(), 0, false
+	var b [4096]byte
+	for {
+		n, err := held.Read(b[:])
+		chunk := b[:n]
+		if !started {
+			chunk = bytes.TrimLeft(chunk, " \t\r\n")
+			started = len(chunk) > 0
+		}
+		newlines += bytes.Count(chunk, []byte{'\n'})
+		if err != nil {
+			return 1 + in.lines.newlines - newlines
+		}
+	}
+}
+
+// event reads one event's JSON text, which starts at line.
+func (in *jsonInput) event(raw []byte, line int) {
+	in.capped.reset()
+	ev, err := parseJSONEvent(raw)
+	if err == nil {
+		ev := &inputEvent{source: in.source, line: line, fields: ev.Fields, names: ev.Names}
+		if err = withRaw(ev); err == nil {
+			in.emit(ev)
+			return
+		}
+	}
+	in.bad(&inputError{source: in.source, line: line, err: err})
+}
+
+// An elementError is a failure inside an array's element, named by the
+// line where the element starts.
+type elementError struct {
+	line int
+	err  error
+}
+
+func (e *elementError) Error() string { return e.err.Error() }
+func (e *elementError) Unwrap() error { return e.err }
+
+// fail reports a value that cannot be read and goes on at the line after
+// the one where reading stopped, so that JSON lines lose only the bad line
+// and no byte is read twice; it returns an error only when the input
+// itself cannot be read.
+func (in *jsonInput) fail(err error) error {
+	line := in.valueLine
+	var element *elementError
+	if errors.As(err, &element) {
+		line, err = element.line, element.err
+	}
+	var syntax *json.SyntaxError
+	switch {
+	case errors.Is(err, errTooLarge):
+		in.bad(&inputError{source: in.source, line: line, err: errTooLarge})
+	case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF:
+		if err == io.EOF { // the input ends inside a document or an array
+			err = io.ErrUnexpectedEOF
+		}
+		in.bad(&inputError{source: in.source, line: line, err: fmt.Errorf("JSON at byte %d: %w (skipped to the next line)", in.base+in.d.InputOffset(), err)})
+	default:
+		return fmt.Errorf("%s: %w", in.source, err)
+	}
+	if in.lines.skipLine() != nil {
+		return errStop
+	}
+	in.newDecoder()
+	return nil
+}
+
+// A jsonLines hands a JSON decoder its input at most a line at a time and
+// counts what it hands out, so that the line of a value is known without
+// keeping where newlines are (jsonInput.lineOfLast).
+type jsonLines struct {
+	br          *bufio.Reader
+	read        int64 // bytes handed out
+	newlines    int   // newlines handed out
+	atLineStart bool  // the last byte handed out is a newline, or none was
+}
+
+func (l *jsonLines) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if l.br.Buffered() == 0 {
+		if _, err := l.br.Peek(1); err != nil {
+			return 0, err
+		}
+	}
+	piece, _ := l.br.Peek(min(l.br.Buffered(), len(p)))
+	if i := bytes.IndexByte(piece, '\n'); i >= 0 {
+		piece = piece[:i+1]
+	}
+	n := copy(p, piece)
+	l.br.Discard(n)
+	l.handedOut(p[:n])
+	return n, nil
+}
+
+func (l *jsonLines) handedOut(piece []byte) {
+	if len(piece) == 0 {
+		return
+	}
+	l.read += int64(len(piece))
+	l.atLineStart = piece[len(piece)-1] == '\n'
+	if l.atLineStart {
+		l.newlines++
+	}
+}
+
+// skipLine discards the rest of the line being read, if any.
+func (l *jsonLines) skipLine() error {
+	for !l.atLineStart {
+		rest, err := l.br.ReadSlice('\n')
+		l.handedOut(rest)
+		if err != nil && err != bufio.ErrBufferFull {
+			return err
+		}
+	}
+	return nil
 }
 
 // newJSONDecoder reads numbers as their digits, so that a member written
@@ -125,25 +235,26 @@ func ignoreStop(err error) error {
 	return err
 }
 
-// readJSONArray reads an array's events after its '['.
-func readJSONArray(d *json.Decoder, event func([]byte)) error {
-	for d.More() {
+// readArray reads an array's events after its '['.
+func (in *jsonInput) readArray() error {
+	for in.d.More() {
 		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
-			return err
+		if err := in.d.Decode(&raw); err != nil {
+			return &elementError{line: in.heldLine(), err: err}
 		}
-		event(raw)
+		in.event(raw, in.lineOfLast(raw))
 	}
 	return nil
 }
 
-// readJSONObject reads a top-level object after its '{': an event, or a
+// readObject reads a top-level object after its '{': an event, or a
 // document that holds events in an array, whose events are streamed to
-// event: a Splunk REST results document ("results":[...]) or an
+// in.event: a Splunk REST results document ("results":[...]) or an
 // Elasticsearch or OpenSearch search response ("hits":{"hits":[...]}, each
 // hit read as elasticdump writes it). The document's other members are
 // read and dropped.
-func readJSONObject(d *json.Decoder, event func([]byte)) error {
+func (in *jsonInput) readObject() error {
+	d := in.d
 	obj := []byte{'{'}
 	streamed := false
 	for d.More() {
@@ -161,14 +272,14 @@ func readJSONObject(d *json.Decoder, event func([]byte)) error {
 			if tok != json.Delim('[') {
 				return fmt.Errorf(`"results" is %v, want an array of events`, tok)
 			}
-			if err := readJSONEvents(d, event); err != nil {
+			if err := in.readEvents(); err != nil {
 				return err
 			}
 			streamed = true
 			continue
 		case key == "hits":
 			var hits bool
-			if member, hits, err = readSearchHits(d, event); err != nil {
+			if member, hits, err = in.readSearchHits(); err != nil {
 				return err
 			}
 			streamed = streamed || hits
@@ -187,16 +298,17 @@ func readJSONObject(d *json.Decoder, event func([]byte)) error {
 		return err
 	}
 	if !streamed {
-		event(append(obj, '}'))
+		in.event(append(obj, '}'), in.valueLine)
 	}
 	return nil
 }
 
 // readSearchHits reads the value of a top-level "hits": in a search
 // response an object whose own "hits" array holds the hits, which are
-// streamed to event (hits is true); any other value is returned as its
+// streamed to in.event (hits is true); any other value is returned as its
 // JSON text, for the event it belongs to.
-func readSearchHits(d *json.Decoder, event func([]byte)) (member []byte, hits bool, err error) {
+func (in *jsonInput) readSearchHits() (member []byte, hits bool, err error) {
+	d := in.d
 	tok, err := d.Token()
 	if err != nil {
 		return nil, false, err
@@ -215,7 +327,7 @@ func readSearchHits(d *json.Decoder, event func([]byte)) (member []byte, hits bo
 			return nil, false, err
 		}
 		if key == "hits" && tok == json.Delim('[') && !hits {
-			if err := readJSONEvents(d, event); err != nil {
+			if err := in.readEvents(); err != nil {
 				return nil, false, err
 			}
 			hits = true
@@ -235,12 +347,12 @@ func readSearchHits(d *json.Decoder, event func([]byte)) (member []byte, hits bo
 	return append(obj, '}'), hits, nil
 }
 
-// readJSONEvents reads an array's events after its '[', and its ']'.
-func readJSONEvents(d *json.Decoder, event func([]byte)) error {
-	if err := readJSONArray(d, event); err != nil {
+// readEvents reads an array's events after its '[', and its ']'.
+func (in *jsonInput) readEvents() error {
+	if err := in.readArray(); err != nil {
 		return err
 	}
-	_, err := d.Token()
+	_, err := in.d.Token()
 	return err
 }
 
