@@ -69,17 +69,25 @@ func DecodeMultivalue(mv []byte, dst [][]byte, scratch []byte) (values [][]byte,
 	return dst, scratch, nil
 }
 
-// AppendMultivalue appends the "__mv_" encoding of values to dst.
+// AppendMultivalue appends the "__mv_" encoding of values to dst: the
+// value of the companion's cell, before any CSV quoting.
 func AppendMultivalue(dst []byte, values [][]byte) []byte {
+	return appendMultivalue(dst, values, false)
+}
+
+// appendMultivalue appends the "__mv_" encoding of values, doubling the
+// quotes too when the encoding is to be the inside of a quoted cell.
+func appendMultivalue[S text](dst []byte, values []S, quoted bool) []byte {
 	for k, v := range values {
 		if k > 0 {
 			dst = append(dst, ';')
 		}
 		dst = append(dst, '$')
-		for _, c := range v {
+		for i := 0; i < len(v); i++ {
+			c := v[i]
 			dst = append(dst, c)
-			if c == '$' {
-				dst = append(dst, '$')
+			if c == '$' || (c == '"' && quoted) {
+				dst = append(dst, c)
 			}
 		}
 		dst = append(dst, '$')
@@ -97,52 +105,6 @@ func AppendJoined(dst []byte, values [][]byte) []byte {
 		dst = append(dst, v...)
 	}
 	return dst
-}
-
-// A field is a value plus its multivalue companion: the plain column x
-// holds one value (several joined by "\n"), the column __mv_x, when the
-// header has it, holds several in DecodeMultivalue's form and is empty for
-// a single value. FieldValues and CompanionColumns read fields from decoded
-// cells; the command's chunk scorer does the same on Field in place.
-
-// FieldValues returns a field's values in one record from its plain cell
-// and its companion's cell ("" when the header has no companion): the
-// companion's values when it is not empty, else the plain cell's one value,
-// else none (a null field). On a malformed companion it returns the values
-// decoded before the fault, with the error.
-func FieldValues(cell, mv string) ([]string, error) {
-	if mv != "" {
-		vals, _, err := DecodeMultivalue([]byte(mv), nil, nil)
-		out := make([]string, len(vals))
-		for i, v := range vals {
-			out[i] = string(v)
-		}
-		return out, err
-	}
-	if cell != "" {
-		return []string{cell}, nil
-	}
-	return nil, nil
-}
-
-// CompanionColumns returns, for each column of header, the column of its
-// __mv_ companion, or -1 when it has none.
-func CompanionColumns(header []string) []int {
-	index := make(map[string]int, len(header))
-	for c, name := range header {
-		if _, dup := index[name]; !dup {
-			index[name] = c
-		}
-	}
-	companions := make([]int, len(header))
-	for c, name := range header {
-		if m, ok := index[MultivaluePrefix+name]; ok {
-			companions[c] = m
-		} else {
-			companions[c] = -1
-		}
-	}
-	return companions
 }
 
 // clip is the excerpt of untrusted bytes an error message quotes.

@@ -57,13 +57,34 @@ func (w *Writer) WriteEmpty(n int) {
 // WriteField writes a value, quoting it when it must be.
 func (w *Writer) WriteField(value []byte) {
 	w.sep()
-	w.buf = AppendField(w.buf, value)
+	w.buf = appendField(w.buf, value)
 }
 
 // WriteString writes a string value, quoting it when it must be.
 func (w *Writer) WriteString(value string) {
 	w.sep()
-	w.buf = appendFieldString(w.buf, value)
+	w.buf = appendField(w.buf, value)
+}
+
+// WriteValues writes the cell of a field's own column (see
+// AppendFieldCell).
+func (w *Writer) WriteValues(values [][]byte) {
+	w.sep()
+	w.buf = AppendFieldCell(w.buf, values)
+}
+
+// WriteMultivalue writes the cell of a field's __mv_ companion (see
+// AppendMultivalueCell).
+func (w *Writer) WriteMultivalue(values [][]byte) {
+	w.sep()
+	w.buf = AppendMultivalueCell(w.buf, values)
+}
+
+// WriteCanonical writes a cell read from another writer as this one would
+// have written its value (see AppendCanonical).
+func (w *Writer) WriteCanonical(f Field) {
+	w.sep()
+	w.buf = AppendCanonical(w.buf, f)
 }
 
 // EndRecord ends the current record with "\n", as Splunk writes.
@@ -72,34 +93,58 @@ func (w *Writer) EndRecord() {
 	w.inRecord = false
 }
 
+// text is what a value may be held in.
+type text interface{ ~string | ~[]byte }
+
 // AppendField appends value to dst as a CSV cell: quoted, with quotes
 // doubled, when it holds a quote, comma, CR or LF, or starts or ends with a
 // space or tab (which some CSV readers trim); otherwise as is.
-func AppendField(dst, value []byte) []byte {
+func AppendField(dst, value []byte) []byte { return appendField(dst, value) }
+
+func appendField[S text](dst []byte, value S) []byte {
 	if !needsQuotes(value) {
 		return append(dst, value...)
 	}
 	dst = append(dst, '"')
+	dst = appendQuotesDoubled(dst, value)
+	return append(dst, '"')
+}
+
+// appendQuotesDoubled appends value with every quote doubled: the inside
+// of a quoted cell.
+func appendQuotesDoubled[S text](dst []byte, value S) []byte {
 	for {
 		i := indexQuote(value)
 		if i < 0 {
-			break
+			return append(dst, value...)
 		}
 		dst = append(dst, value[:i+1]...)
 		dst = append(dst, '"')
 		value = value[i+1:]
 	}
-	dst = append(dst, value...)
-	return append(dst, '"')
 }
 
-func appendFieldString(dst []byte, value string) []byte {
-	// Values the command writes are short; converting costs nothing that
-	// matters next to a chunk, and keeps one quoting routine.
-	return AppendField(dst, []byte(value))
+// AppendCanonical appends f as AppendField writes its value: a cell from
+// another writer (quoted where this one would not quote, as splunkd quotes
+// all but letters and digits) comes out as this package writes it. It
+// decodes nothing: CSV escapes only quotes, so a quoted cell whose value
+// needs quotes is already canonical, and one whose value does not is its
+// inside.
+func AppendCanonical(dst []byte, f Field) []byte {
+	if !f.quoted {
+		return appendField(dst, f.Raw)
+	}
+	if f.escaped {
+		return append(dst, f.Raw...) // a value with a quote needs quotes
+	}
+	inner := f.Raw[1 : len(f.Raw)-1]
+	if needsQuotes(inner) {
+		return append(dst, f.Raw...)
+	}
+	return append(dst, inner...)
 }
 
-func needsQuotes(v []byte) bool {
+func needsQuotes[S text](v S) bool {
 	if len(v) == 0 {
 		return false
 	}
@@ -109,8 +154,14 @@ func needsQuotes(v []byte) bool {
 	if c := v[len(v)-1]; c == ' ' || c == '\t' {
 		return true
 	}
-	for _, c := range v {
-		switch c {
+	return hasSpecial(v)
+}
+
+// hasSpecial reports whether v holds a character that must be quoted
+// wherever it stands.
+func hasSpecial[S text](v S) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
 		case '"', ',', '\r', '\n':
 			return true
 		}
@@ -118,9 +169,9 @@ func needsQuotes(v []byte) bool {
 	return false
 }
 
-func indexQuote(b []byte) int {
-	for i, c := range b {
-		if c == '"' {
+func indexQuote[S text](b S) int {
+	for i := 0; i < len(b); i++ {
+		if b[i] == '"' {
 			return i
 		}
 	}
