@@ -26,33 +26,12 @@ func ToCSV(events []Event, fields []string) []byte {
 			}
 		}
 	}
-
-	w := splcsv.NewWriter()
-	for i, field := range fields {
-		w.WriteString(field)
-		if multivalue[i] {
-			w.WriteString(splcsv.MultivaluePrefix + field)
-		}
-	}
-	w.EndRecord()
-	var values, cell []byte
+	t := splcsv.NewTableWriter(fields, multivalue)
 	for _, e := range events {
-		for i, field := range fields {
-			vals := make([][]byte, len(e.Fields[field]))
-			for n, v := range e.Fields[field] {
-				vals[n] = []byte(v)
-			}
-			values = splcsv.AppendJoined(values[:0], vals)
-			w.WriteField(values)
-			if multivalue[i] {
-				cell = cell[:0]
-				if len(vals) > 1 {
-					cell = splcsv.AppendMultivalue(cell, vals)
-				}
-				w.WriteField(cell)
-			}
+		for _, field := range fields {
+			t.Values(e.Fields[field])
 		}
-		w.EndRecord()
+		t.EndRecord()
 	}
-	return w.Bytes()
+	return t.Bytes()
 }

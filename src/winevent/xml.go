@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"bitsscore/src/internal/textfmt"
 )
 
 // ParseXML reads one Windows event rendered as XML (<Event>...</Event>), with
@@ -368,13 +370,7 @@ func isCleanKey(name []byte) bool {
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // clip shortens text quoted in an error message.
-func clip(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
-}
+func clip(s string) string { return textfmt.Clip(s, 40) }
 
 // internName returns a field name as a string, without allocating for the
 // names Windows events carry most often (the System fields, and the
