@@ -31,8 +31,7 @@ type chunkScorer struct {
 
 	// The current record's inputs, and its outputs.
 	inputDecoder
-	out  []detect.Values
-	cell []byte // one encoded output cell
+	out []detect.Values
 
 	_ falseSharingPad
 }

@@ -65,29 +65,12 @@ func (d *inputDecoder) valuesFromRaw(fields []splcsv.Field, rawCol int) bool {
 
 func (d *inputDecoder) valuesFromColumns(fields []splcsv.Field, l *columnLayout) error {
 	for i := range d.inputs {
-		v, err := d.values(fields, l.inCol[i], l.inMV[i], d.in[i][:0])
+		v, scratch, err := splcsv.DecodeField(fields, l.inCol[i], l.inMV[i], d.in[i][:0], d.scratch)
+		d.scratch = scratch
 		if err != nil {
 			return fmt.Errorf("field %s: %w", d.inputs[i], err)
 		}
 		d.in[i] = v
 	}
 	return nil
-}
-
-// values decodes a field of the current record: a non-empty __mv_ cell wins
-// over the plain cell; an empty cell is null.
-func (d *inputDecoder) values(fields []splcsv.Field, col, mvCol int, dst detect.Values) (detect.Values, error) {
-	if mvCol >= 0 && !fields[mvCol].IsEmpty() {
-		var mv []byte
-		mv, d.scratch = fields[mvCol].Value(d.scratch)
-		var err error
-		dst, d.scratch, err = splcsv.DecodeMultivalue(mv, dst, d.scratch)
-		return dst, err
-	}
-	if col >= 0 && !fields[col].IsEmpty() {
-		var v []byte
-		v, d.scratch = fields[col].Value(d.scratch)
-		return append(dst, v), nil
-	}
-	return dst, nil
 }

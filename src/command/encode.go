@@ -132,16 +132,7 @@ func (s *chunkScorer) writeValue(w *replyWriter, k int, fields []splcsv.Field) {
 		w.WriteRaw(fields[s.outCol[k]].Raw)
 		return
 	}
-	v := s.out[k]
-	switch {
-	case len(v) == 0:
-		w.WriteRaw(nil)
-	case len(v) == 1:
-		w.WriteField(v[0])
-	default:
-		s.cell = splcsv.AppendJoined(s.cell[:0], v)
-		w.WriteField(s.cell)
-	}
+	w.WriteValues(s.out[k])
 }
 
 func (s *chunkScorer) writeMultivalue(w *replyWriter, k int, fields []splcsv.Field) {
@@ -151,11 +142,5 @@ func (s *chunkScorer) writeMultivalue(w *replyWriter, k int, fields []splcsv.Fie
 		w.WriteRaw(fields[s.outMV[k]].Raw)
 		return
 	}
-	v := s.out[k]
-	if len(v) < 2 {
-		w.WriteRaw(nil)
-		return
-	}
-	s.cell = splcsv.AppendMultivalue(s.cell[:0], v)
-	w.WriteField(s.cell)
+	w.WriteMultivalue(s.out[k])
 }

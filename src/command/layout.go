@@ -20,6 +20,8 @@ type columnLayout struct {
 	// copyable is false when some present output can never pass through
 	// (a column the detector sets but does not read, such as IsBitsAdmin).
 	copyable bool
+
+	columns splcsv.Columns // the header's index, reused from chunk to chunk
 }
 
 // columnRole says what to write in a column of the input header.
@@ -31,32 +33,29 @@ type columnRole struct {
 // locate lays out a chunk whose header is names, for a detector with the
 // given inputs and outputs; aliasOf[k] is the input that output k
 // overwrites, or -1. It reuses the layout's slices.
+//
+// Columns are found by splcsv.Columns, which finds an __mv_ companion
+// without its field's own column too (a field Splunk sent only as
+// multivalue). A header that names a column twice never gets here: the
+// Reader refuses it.
 func (l *columnLayout) locate(names, inputs, outputs []string, aliasOf []int) {
-	col := make(map[string]int, len(names))
-	for j, name := range names {
-		col[name] = j
-	}
-	find := func(name string) int {
-		if j, ok := col[name]; ok {
-			return j
-		}
-		return -1
-	}
+	l.columns.Reset(names)
 	l.inCol, l.inMV = l.inCol[:0], l.inMV[:0]
 	for _, name := range inputs {
-		l.inCol = append(l.inCol, find(name))
-		l.inMV = append(l.inMV, find(splcsv.MultivaluePrefix+name))
+		col, mv := l.columns.Field(name)
+		l.inCol = append(l.inCol, col)
+		l.inMV = append(l.inMV, mv)
 	}
 	l.outCol, l.outMV = l.outCol[:0], l.outMV[:0]
 	l.role = l.role[:0]
 	for range names {
 		l.role = append(l.role, columnRole{output: -1})
 	}
-	l.rawCol = find("_raw")
+	l.rawCol = l.columns.Column("_raw")
 	l.appendValue, l.appendMV = l.appendValue[:0], l.appendMV[:0]
 	l.present, l.copyable = l.present[:0], true
 	for k, name := range outputs {
-		j, m := find(name), find(splcsv.MultivaluePrefix+name)
+		j, m := l.columns.Field(name)
 		l.outCol = append(l.outCol, j)
 		l.outMV = append(l.outMV, m)
 		if j >= 0 {

@@ -36,11 +36,13 @@ type sharedSpan struct{ encodedEnd, start, end int }
 func newReplyWriter() *replyWriter { return &replyWriter{} }
 
 // The encoding methods of splcsv.Writer.
-func (w *replyWriter) WriteRaw(raw []byte)      { w.enc.WriteRaw(raw) }
-func (w *replyWriter) WriteField(value []byte)  { w.enc.WriteField(value) }
-func (w *replyWriter) WriteString(value string) { w.enc.WriteString(value) }
-func (w *replyWriter) WriteEmpty(n int)         { w.enc.WriteEmpty(n) }
-func (w *replyWriter) EndRecord()               { w.enc.EndRecord() }
+func (w *replyWriter) WriteRaw(raw []byte)        { w.enc.WriteRaw(raw) }
+func (w *replyWriter) WriteField(value []byte)    { w.enc.WriteField(value) }
+func (w *replyWriter) WriteString(value string)   { w.enc.WriteString(value) }
+func (w *replyWriter) WriteEmpty(n int)           { w.enc.WriteEmpty(n) }
+func (w *replyWriter) WriteValues(v [][]byte)     { w.enc.WriteValues(v) }
+func (w *replyWriter) WriteMultivalue(v [][]byte) { w.enc.WriteMultivalue(v) }
+func (w *replyWriter) EndRecord()                 { w.enc.EndRecord() }
 
 // Encoded returns the bytes encoded so far, without the shared ones.
 func (w *replyWriter) Encoded() []byte { return w.enc.Bytes() }
