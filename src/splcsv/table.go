@@ -10,7 +10,9 @@ import "io"
 // events it merges the replies into, and the command line tool's CSV.
 //
 // A TableWriter holds what it has written until WriteTo, so a long table is
-// written in pieces with bounded memory.
+// written in pieces with bounded memory. The zero value writes records
+// without companion columns or a header row, for a table whose header is
+// written elsewhere.
 type TableWriter struct {
 	w          Writer
 	companions []bool // per field: an __mv_ column follows its own
