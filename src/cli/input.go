@@ -164,17 +164,30 @@ var errTooLarge = fmt.Errorf("event larger than %d MiB: skipped", winevent.MaxEv
 // strings an event gives (get, list, its map's values) but not the event,
 // its map or its extracted bytes, which the next event of the file reuses.
 func readEvents(source string, r io.Reader, want []string, emit func(*inputEvent), bad func(*inputError)) error {
-	br, err := decodeInput(r)
-	if err != nil {
-		return err
-	}
-	first, err := firstByte(br)
+	br, first, err := openInput(r)
 	if err == io.EOF {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	return readShape(source, br, first, want, emit, bad)
+}
+
+// openInput returns r's text (decodeInput) and its first byte that is not
+// white space, which tells its shape; io.EOF when it has none.
+func openInput(r io.Reader) (*bufio.Reader, byte, error) {
+	br, err := decodeInput(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	first, err := firstByte(br)
+	return br, first, err
+}
+
+// readShape reads the events of text whose first byte that is not white
+// space is first, as readEvents does.
+func readShape(source string, br *bufio.Reader, first byte, want []string, emit func(*inputEvent), bad func(*inputError)) error {
 	switch first {
 	case '<':
 		return readXML(source, br, want, emit, bad)

@@ -35,54 +35,35 @@ type eventWriter interface {
 // csvWriter writes CSV, multivalue fields joined by newlines as Splunk's
 // own export does.
 type csvWriter struct {
-	w      io.Writer
-	w2     *splcsv.Writer
-	header bool
+	w     io.Writer
+	table *splcsv.TableWriter // nil until the first event: no event, no header
 }
 
 func (c *csvWriter) write(ev *inputEvent, outputs []string, res scoreResult) {
-	if c.w2 == nil {
-		c.w2 = splcsv.NewWriter()
+	if c.table == nil {
+		header := append(append(append([]string{"source", "line"}, identity...), outputs...), "alert")
+		c.table = splcsv.NewTableWriter(header, nil)
 	}
-	if !c.header {
-		c.w2.WriteString("source")
-		c.w2.WriteString("line")
-		for _, f := range identity {
-			c.w2.WriteString(f)
-		}
-		for _, f := range outputs {
-			c.w2.WriteString(f)
-		}
-		c.w2.WriteString("alert")
-		c.w2.EndRecord()
-		c.header = true
-	}
-	c.w2.WriteString(ev.source)
-	c.w2.WriteString(strconv.Itoa(ev.line))
+	c.table.Value(ev.source)
+	c.table.Value(strconv.Itoa(ev.line))
 	for _, f := range identity {
-		c.w2.WriteString(ev.get(f))
+		c.table.Value(ev.get(f))
 	}
 	for _, vals := range res.outputs {
-		if len(vals) == 1 { // most outputs: no joined copy
-			c.w2.WriteString(vals[0])
-		} else {
-			c.w2.WriteString(strings.Join(vals, "\n"))
-		}
+		c.table.Values(vals)
 	}
-	c.w2.WriteString(strconv.FormatBool(res.alert))
-	c.w2.EndRecord()
-	if c.w2.Len() > 1<<20 {
-		c.w.Write(c.w2.Bytes())
-		c.w2.Reset()
+	c.table.Value(strconv.FormatBool(res.alert))
+	c.table.EndRecord()
+	if c.table.Len() > 1<<20 {
+		c.table.WriteTo(c.w)
 	}
 }
 
 func (c *csvWriter) flush([]string) error {
-	if c.w2 == nil {
+	if c.table == nil {
 		return nil
 	}
-	_, err := c.w.Write(c.w2.Bytes())
-	c.w2.Reset()
+	_, err := c.table.WriteTo(c.w)
 	return err
 }
 

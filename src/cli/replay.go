@@ -1,16 +1,15 @@
 package cli
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 
+	"bitsscore/src/internal/textfmt"
 	"bitsscore/src/scp"
 	"bitsscore/src/splunkd"
-	"bitsscore/src/winevent"
 )
 
 const replaySynopsis = "bitsscore replay [--events FILE] [--chunk-size N] [--arg NAME=VALUE ...] [--trace] -- COMMAND [ARGS ...]"
@@ -38,7 +37,12 @@ _chunked_idx, then a header-only request with finished=true, then EOF. Every
 reply is checked strictly (framing, JSON keys, finished echoed, CSV that
 parses, every record and its _chunked_idx back for a streaming command,
 silence on stderr, exit status 0). The replies are merged back into the
-events, which are printed as CSV on stdout.
+events, which are printed as CSV on stdout once the command has exited.
+
+The events are read and sent a chunk at a time, so a file of any size
+replays in bounded memory. A CSV file's records are sent as they are,
+without decoding (unless it has a _raw column, which is read as score reads
+it); JSON and event XML are read as score reads them.
 
 Exit status: 0 the session was clean; 1 a reply broke the protocol, the
 command reported an error or it exited badly; 2 bad usage or unreadable events.
@@ -59,13 +63,19 @@ Options:
 		fmt.Fprintf(env.Stderr, "bitsscore replay: --chunk-size must be at least 1\n")
 		return ExitUsage
 	}
-	events := &splunkd.Table{}
-	if *eventsFile != "" {
-		var err error
-		if events, err = loadEvents(*eventsFile, env); err != nil {
+	var events io.Reader
+	switch *eventsFile {
+	case "":
+	case "-":
+		events = env.Stdin
+	default:
+		f, err := os.Open(*eventsFile)
+		if err != nil {
 			fmt.Fprintf(env.Stderr, "bitsscore replay: %v\n", err)
 			return ExitUsage
 		}
+		defer f.Close()
+		events = f
 	}
 
 	s, err := splunkd.Start(command[0], command[1:]...)
@@ -76,9 +86,14 @@ Options:
 	if *trace {
 		s.Trace = traceTo(env.Stderr)
 	}
-	if err := drive(s, events, searchArgs, *chunkSize, env); err != nil {
+	if err := drive(s, *eventsFile, events, searchArgs, *chunkSize, env); err != nil {
 		fmt.Fprintf(env.Stderr, "bitsscore replay: %v\n", err)
-		if exit, _ := s.Wait(); exit.Code != 0 || len(exit.Stderr) > 0 {
+		exit, _ := s.Wait()
+		var unreadable *unreadableEvents
+		if errors.As(err, &unreadable) {
+			return ExitUsage
+		}
+		if exit.Code != 0 || len(exit.Stderr) > 0 {
 			fmt.Fprintf(env.Stderr, "bitsscore replay: the command ended with %s\n", exit)
 		}
 		return ExitAlert
@@ -86,7 +101,10 @@ Options:
 	return ExitOK
 }
 
-func drive(s *splunkd.Session, events *splunkd.Table, args []string, chunkSize int, env Env) error {
+// drive runs the session: getinfo, the events of source (none when events
+// is nil) a chunk at a time, the finished request; then, once the command
+// has exited cleanly, it prints the merged events.
+func drive(s *splunkd.Session, source string, events io.Reader, args []string, chunkSize int, env Env) error {
 	dir, err := os.MkdirTemp("", "bitsscore-replay-dispatch")
 	if err != nil {
 		return err
@@ -100,13 +118,32 @@ func drive(s *splunkd.Session, events *splunkd.Table, args []string, chunkSize i
 	if err != nil {
 		return err
 	}
-	replies, err := s.ExecuteEvents(events, chunkSize)
-	for _, reply := range replies {
-		printMessages(env, reply.Inspector)
-	}
+	r, err := s.NewReplay(dir)
 	if err != nil {
 		return err
 	}
+	defer r.Close()
+	requests := 0
+	execute := func(body []byte) error {
+		reply, err := r.Execute(body)
+		if err != nil {
+			return err
+		}
+		requests++
+		printMessages(env, reply.Inspector)
+		return nil
+	}
+	if events != nil {
+		if err := sendEvents(source, events, chunkSize, execute); err != nil {
+			return err
+		}
+	}
+	reply, err := r.Finish()
+	if err != nil {
+		return err
+	}
+	requests++
+	printMessages(env, reply.Inspector)
 	exit, err := s.Wait()
 	if err != nil {
 		return err
@@ -114,11 +151,11 @@ func drive(s *splunkd.Session, events *splunkd.Table, args []string, chunkSize i
 	if exit.Code != 0 || len(exit.Stderr) > 0 {
 		return fmt.Errorf("after a clean session the command ended with %s", exit)
 	}
-	if len(events.Header) > 0 {
-		env.Stdout.Write(events.Encode())
+	if _, err := r.WriteTo(env.Stdout); err != nil {
+		return err
 	}
 	fmt.Fprintf(env.Stderr, "bitsscore replay: clean session: getinfo type=%s required_fields=%q, %d events in %d execute requests, exit status 0\n",
-		info.Type, info.RequiredFields, len(events.Rows), len(replies))
+		info.Type, info.RequiredFields, r.Events(), requests)
 	return nil
 }
 
@@ -126,43 +163,6 @@ func printMessages(env Env, msgs []scp.InspectorMessage) {
 	for _, m := range msgs {
 		fmt.Fprintf(env.Stderr, "bitsscore replay: the command says %s: %s\n", m.Level, m.Text)
 	}
-}
-
-// loadEvents reads events as a table: CSV as is; JSON or XML lines through
-// the field extraction of Splunk's Windows add-ons.
-func loadEvents(name string, env Env) (*splunkd.Table, error) {
-	var r io.Reader = env.Stdin
-	if name != "-" {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		r = bytes.NewReader(data)
-	}
-	var events []winevent.Event
-	var bad []string
-	err := readEvents(name, r, nil, func(ev *inputEvent) {
-		events = append(events, winevent.Event{Fields: ev.fields, Names: ev.names})
-	}, func(e *inputError) {
-		bad = append(bad, e.Error())
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(bad) > 0 {
-		return nil, fmt.Errorf("%d events could not be read; the first: %s", len(bad), bad[0])
-	}
-	var names []string
-	seen := map[string]bool{}
-	for _, ev := range events {
-		for _, n := range ev.Names {
-			if !seen[n] {
-				seen[n] = true
-				names = append(names, n)
-			}
-		}
-	}
-	return splunkd.DecodeTable(winevent.ToCSV(events, names))
 }
 
 // traceTo prints each message: its direction, metadata, and the first
@@ -175,7 +175,7 @@ func traceTo(w io.Writer) func(bool, []byte, []byte) {
 		if toCommand {
 			dir = "-> command"
 		}
-		fmt.Fprintf(w, "[%d] %s  chunked 1.0,%d,%d\n    %s\n", n, dir, len(meta), len(body), clipText(string(meta), 300))
+		fmt.Fprintf(w, "[%d] %s  chunked 1.0,%d,%d\n    %s\n", n, dir, len(meta), len(body), textfmt.Clip(string(meta), 300))
 		lines := strings.SplitN(string(body), "\n", 5)
 		for i, l := range lines {
 			if i == 4 {
@@ -183,15 +183,8 @@ func traceTo(w io.Writer) func(bool, []byte, []byte) {
 				break
 			}
 			if l != "" {
-				fmt.Fprintf(w, "    | %s\n", clipText(l, 160))
+				fmt.Fprintf(w, "    | %s\n", textfmt.Clip(l, 160))
 			}
 		}
 	}
-}
-
-func clipText(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "..."
 }

@@ -69,6 +69,11 @@ func (f Field) Value(scratch []byte) (value, grown []byte) {
 // A Reader reads the records of one CSV body. The zero value reads an
 // empty body; Reset gives it another.
 type Reader struct {
+	// Ragged lets a record have more or fewer fields than the header, as
+	// a file made by hand may; Next returns them as they are. Splunk's
+	// bodies are never ragged, so the protocol leaves it false.
+	Ragged bool
+
 	data   []byte
 	pos    int
 	header []string
@@ -152,7 +157,7 @@ func (r *Reader) Offset() int { return r.pos }
 
 // Next reads the next record. It returns nil, nil at the end of the body.
 // The returned slice is reused by the next call. Every record must have as
-// many fields as the header. A blank line is skipped when the header has
+// many fields as the header, unless Ragged. A blank line is skipped when the header has
 // several columns (it cannot be a record of them) and is a record with one
 // empty field when it has one.
 func (r *Reader) Next() ([]Field, error) {
@@ -171,7 +176,7 @@ func (r *Reader) Next() ([]Field, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(fields) != len(r.header) {
+		if len(fields) != len(r.header) && !r.Ragged {
 			return nil, &ParseError{Line: r.lineAt(start), Msg: fmt.Sprintf("record has %d fields, the header has %d", len(fields), len(r.header))}
 		}
 		return fields, nil

@@ -14,7 +14,12 @@ import (
 // readAll decodes a body into its header and cell values.
 func readAll(t testing.TB, body []byte) ([]string, [][]string, error) {
 	t.Helper()
-	r := NewReader(body)
+	return readFrom(t, NewReader(body))
+}
+
+// readFrom decodes the body r reads.
+func readFrom(t testing.TB, r *Reader) ([]string, [][]string, error) {
+	t.Helper()
 	if _, err := r.ReadHeader(); err != nil {
 		return nil, nil, err
 	}
@@ -89,6 +94,19 @@ func TestReaderErrors(t *testing.T) {
 				t.Errorf("err = %v, want a *ParseError mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A Ragged reader hands records back with the fields they have.
+func TestReaderRagged(t *testing.T) {
+	r := NewReader([]byte("a,b\n1\n\n1,2,3\n"))
+	r.Ragged = true
+	_, rows, err := readFrom(t, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]string{{"1"}, {"1", "2", "3"}}, rows); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
 	}
 }
 

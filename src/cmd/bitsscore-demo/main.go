@@ -78,7 +78,7 @@ func run(out io.Writer, command, eventsFile string, chunkSize int) error {
 		fmt.Fprintf(out, "\nNot shown (%d): the where clause drops them.\n", len(hidden))
 		cells := [][]string{{"_time", "host", "sourcetype", "EventCode", "Image", "IsBitsAdmin", "IsPowerShell", "SuspicionScore", "sample note"}}
 		for _, r := range hidden {
-			cells = append(cells, []string{textfmt.Time(events.Get(r, "_time")), events.Get(r, "host"), short(events.Get(r, "sourcetype"), 40),
+			cells = append(cells, []string{textfmt.Time(events.Get(r, "_time")), events.Get(r, "host"), textfmt.Clip(events.Get(r, "sourcetype"), 40),
 				events.Get(r, "EventCode"), orDash(textfmt.Base(events.Get(r, "Image"))), events.Get(r, "IsBitsAdmin"), events.Get(r, "IsPowerShell"),
 				events.Get(r, "SuspicionScore"), events.Get(r, "note")})
 		}
@@ -245,13 +245,6 @@ func printRow(out io.Writer, widths textfmt.Columns, row []string) {
 
 func oneLine(s string) string {
 	return strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
-}
-
-func short(s string, n int) string {
-	if len(s) > n {
-		return s[:n-3] + "..."
-	}
-	return s
 }
 
 func orDash(s string) string {
