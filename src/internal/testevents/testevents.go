@@ -41,7 +41,10 @@ var longPowerShell = `powershell.exe -NoP -NonI -W Hidden -Exec Bypass -EncodedC
 func Body(n int, seed uint64) []byte {
 	rng := rand.New(rand.NewPCG(seed, 0x1197))
 	w := splcsv.NewWriter()
-	header := []string{"CommandLine", "Image", "_chunked_idx", "__mv_CommandLine", "__mv_Image", "__mv__chunked_idx"}
+	header := []string{"CommandLine", "Image", "_chunked_idx"}
+	for _, f := range header[:3] { // each field, then its companion
+		header = append(header, splcsv.MultivaluePrefix+f)
+	}
 	for _, h := range header {
 		w.WriteRaw(quote(h))
 	}
