@@ -1,15 +1,14 @@
 package cli
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"bitsscore/src/bitsjobs"
 	"bitsscore/src/detect/modes"
+	"bitsscore/src/splcsv"
 )
 
 // jobsWriter is `score --jobs`: instead of one row per event it groups the
@@ -78,19 +77,13 @@ func (j *jobsWriter) flush([]string) error {
 		return nil
 	}
 	// CSV, multivalue cells joined by newlines as Splunk's export does.
-	cw := csv.NewWriter(j.w)
-	if err := cw.Write(bitsjobs.Columns); err != nil {
-		return err
-	}
+	t := splcsv.NewTableWriter(bitsjobs.Columns, nil)
 	for _, row := range rows {
-		rec := make([]string, len(row))
-		for k, vals := range row {
-			rec[k] = strings.Join(vals, "\n")
+		for _, vals := range row {
+			t.Values(vals)
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		t.EndRecord()
 	}
-	cw.Flush()
-	return cw.Error()
+	_, err := t.WriteTo(j.w)
+	return err
 }
