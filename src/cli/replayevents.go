@@ -46,8 +46,8 @@ func (b *badEvents) err() error {
 // sendEvents reads the events of r and hands them to execute a chunk of at
 // most chunkSize at a time, each chunk a CSV body of every field of its
 // events. A CSV file's records go as they are (sendCSV); other shapes, and
-// CSV whose _raw holds event XML for score's reading, are read into events
-// and encoded a chunk at a time (sendDecoded). Only one chunk is held.
+// CSV whose rows score reads otherwise, are read into events and encoded a
+// chunk at a time (sendDecoded). Only one chunk is held.
 func sendEvents(source string, r io.Reader, chunkSize int, execute func([]byte) error) error {
 	br, first, err := openInput(r)
 	if err == io.EOF {
@@ -111,9 +111,9 @@ func sendDecoded(source string, br *bufio.Reader, first byte, chunkSize int, exe
 // sendCSV sends a CSV file's records as they are: each chunk is the file's
 // header row and the next records, found by splcsv.Scanner and checked by
 // splcsv.Reader (a non-empty __mv_ cell must decode), never decoded; only
-// a ragged record is rewritten, to the header's columns. A file whose header cannot be
-// passed on (a column named twice or not at all) or names _raw, whose
-// event XML score reads instead of the columns, goes to sendDecoded.
+// a ragged record is rewritten, to the header's columns. A file whose
+// header cannot be passed on (a column named twice or not at all), or
+// whose rows score reads otherwise (passesThrough), goes to sendDecoded.
 func sendCSV(source string, br *bufio.Reader, chunkSize int, execute func([]byte) error) error {
 	records := splcsv.NewScanner(br, maxEvent)
 	var header []byte
@@ -131,9 +131,9 @@ func sendCSV(source string, br *bufio.Reader, chunkSize int, execute func([]byte
 		}
 	}
 	hr := splcsv.NewReader(header)
-	if _, err := hr.ReadHeader(); err != nil || slices.Contains(hr.Header(), "_raw") {
+	if _, err := hr.ReadHeader(); err != nil || !passesThrough(hr.Header()) {
 		rest := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(header), br), 64<<10)
-		return sendDecoded(source, rest, 0, chunkSize, execute)
+		return sendDecoded(source, rest, 0, chunkSize, execute) // 0: not '<', '{' or '[', so CSV
 	}
 	names := slices.Clone(hr.Header())
 	var companions []int
@@ -213,6 +213,16 @@ func sendCSV(source string, br *bufio.Reader, chunkSize int, execute func([]byte
 		return execute(body)
 	}
 	return nil
+}
+
+// passesThrough reports whether the rows of a CSV file with this header can
+// go to the command as they are: score reads them as they are, so the
+// command sees what score would. Not so with a _raw column (its event XML
+// is read, as raw=t reads it), the columns of an export that score renames
+// (winevent.IsExportHeader), or Export-Csv's "#TYPE" line before the
+// header.
+func passesThrough(header []string) bool {
+	return !slices.Contains(header, "_raw") && !winevent.IsExportHeader(header) && !isTypeLine(header)
 }
 
 // csvRecordError is a record splcsv.Reader refuses, at its line in the

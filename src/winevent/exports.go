@@ -29,7 +29,7 @@ func exportEvent(flat *builder) (e Event, ok bool, err error) {
 func FromExport(names []string, fields map[string][]string) (e Event, ok bool, err error) {
 	// Most rows are of no such shape: tell them by their names before
 	// copying anything.
-	if !slices.ContainsFunc(names, isExportSignature) {
+	if !IsExportHeader(names) {
 		return Event{}, false, nil
 	}
 	b := newBuilder()
@@ -46,6 +46,10 @@ func FromExport(names []string, fields map[string][]string) (e Event, ok bool, e
 	}
 	return Event{}, false, nil
 }
+
+// IsExportHeader reports whether rows with columns names may be of a shape
+// FromExport maps; FromExport passes any other row on as it is.
+func IsExportHeader(names []string) bool { return slices.ContainsFunc(names, isExportSignature) }
 
 // isExportSignature reports whether a column name is one that only the
 // shapes exportEvent maps have.
