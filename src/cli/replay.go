@@ -41,8 +41,9 @@ events, which are printed as CSV on stdout once the command has exited.
 
 The events are read and sent a chunk at a time, so a file of any size
 replays in bounded memory. A CSV file's records are sent as they are,
-without decoding (unless it has a _raw column, which is read as score reads
-it); JSON and event XML are read as score reads them.
+without decoding (unless score reads its rows as other fields: from _raw,
+or an export's renamed columns); JSON and event XML are read as score reads
+them.
 
 Exit status: 0 the session was clean; 1 a reply broke the protocol, the
 command reported an error or it exited badly; 2 bad usage or unreadable events.
