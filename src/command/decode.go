@@ -65,8 +65,7 @@ func (d *inputDecoder) valuesFromRaw(fields []splcsv.Field, rawCol int) bool {
 
 func (d *inputDecoder) valuesFromColumns(fields []splcsv.Field, l *columnLayout) error {
 	for i := range d.inputs {
-		v, scratch, err := splcsv.DecodeField(fields, l.inCol[i], l.inMV[i], d.in[i][:0], d.scratch)
-		d.scratch = scratch
+		v, err := splcsv.DecodeField(fields, l.inCol[i], l.inMV[i], d.in[i][:0], &d.scratch)
 		if err != nil {
 			return fmt.Errorf("field %s: %w", d.inputs[i], err)
 		}

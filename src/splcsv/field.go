@@ -68,19 +68,23 @@ func CompanionColumns(header []string) []int {
 // column is col and companion's mv (-1 when absent): the companion's values
 // when its cell is not empty, else the own cell's one value, else none (a
 // null field). Values are sub-slices of the record where they can be and
-// are decoded into scratch otherwise; scratch is returned for reuse.
-func DecodeField(record []Field, col, mv int, dst [][]byte, scratch []byte) (values [][]byte, grown []byte, err error) {
+// are decoded into *scratch, grown as needed, otherwise. (A pointer to the
+// scratch, not the slice and its return, keeps every argument and result in
+// registers: this runs for every input of every record.)
+func DecodeField(record []Field, col, mv int, dst [][]byte, scratch *[]byte) ([][]byte, error) {
 	if mv >= 0 && !record[mv].IsEmpty() {
 		var cell []byte
-		cell, scratch = record[mv].Value(scratch)
-		return DecodeMultivalue(cell, dst, scratch)
+		var err error
+		cell, *scratch = record[mv].Value(*scratch)
+		dst, *scratch, err = DecodeMultivalue(cell, dst, *scratch)
+		return dst, err
 	}
 	if col >= 0 && !record[col].IsEmpty() {
 		var v []byte
-		v, scratch = record[col].Value(scratch)
-		return append(dst, v), scratch, nil
+		v, *scratch = record[col].Value(*scratch)
+		return append(dst, v), nil
 	}
-	return dst, scratch, nil
+	return dst, nil
 }
 
 // FieldValues is DecodeField for decoded cells: a field's values from its

@@ -85,7 +85,8 @@ func TestDecodeField(t *testing.T) {
 		}
 		for _, name := range []string{"a", "b", "c"} {
 			col, mv := c.Field(name)
-			vals, _, err := DecodeField(fields, col, mv, nil, nil)
+			var scratch []byte
+			vals, err := DecodeField(fields, col, mv, nil, &scratch)
 			if n == len(want) {
 				if name == "a" && !errors.Is(err, ErrMultivalue) {
 					t.Errorf("malformed companion: err %v, want ErrMultivalue", err)
