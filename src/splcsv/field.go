@@ -109,12 +109,12 @@ func FieldValues(cell, mv string) ([]string, error) {
 // AppendFieldCell appends the cell of a field's own column to dst: nothing
 // for a null field, its one value, or its values joined by "\n" (always
 // quoted), as AppendField quotes.
-func AppendFieldCell[S text](dst []byte, values []S) []byte {
+func AppendFieldCell(dst []byte, values [][]byte) []byte {
 	switch len(values) {
 	case 0:
 		return dst
 	case 1:
-		return appendField(dst, values[0])
+		return AppendField(dst, values[0])
 	}
 	dst = append(dst, '"')
 	for k, v := range values {
@@ -130,7 +130,7 @@ func AppendFieldCell[S text](dst []byte, values []S) []byte {
 // dst: AppendMultivalue's encoding, quoted as AppendField quotes; nothing
 // for fewer than two values, which is how Splunk marks a single value (the
 // field's own cell holds it).
-func AppendMultivalueCell[S text](dst []byte, values []S) []byte {
+func AppendMultivalueCell(dst []byte, values [][]byte) []byte {
 	if len(values) < 2 {
 		return dst
 	}

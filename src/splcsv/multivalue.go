@@ -77,14 +77,13 @@ func AppendMultivalue(dst []byte, values [][]byte) []byte {
 
 // appendMultivalue appends the "__mv_" encoding of values, doubling the
 // quotes too when the encoding is to be the inside of a quoted cell.
-func appendMultivalue[S text](dst []byte, values []S, quoted bool) []byte {
+func appendMultivalue(dst []byte, values [][]byte, quoted bool) []byte {
 	for k, v := range values {
 		if k > 0 {
 			dst = append(dst, ';')
 		}
 		dst = append(dst, '$')
-		for i := 0; i < len(v); i++ {
-			c := v[i]
+		for _, c := range v {
 			dst = append(dst, c)
 			if c == '$' || (c == '"' && quoted) {
 				dst = append(dst, c)

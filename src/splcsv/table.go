@@ -17,6 +17,7 @@ type TableWriter struct {
 	w          Writer
 	companions []bool // per field: an __mv_ column follows its own
 	field      int    // the field the next write fills
+	values     [][]byte
 }
 
 // NewTableWriter returns a TableWriter that has written the header row:
@@ -41,11 +42,13 @@ func (t *TableWriter) hasCompanion(field int) bool {
 // Values writes the next field of the record: its own cell and, when it
 // has a companion column, the companion's.
 func (t *TableWriter) Values(values []string) {
-	t.w.sep()
-	t.w.buf = AppendFieldCell(t.w.buf, values)
+	t.values = t.values[:0]
+	for _, v := range values {
+		t.values = append(t.values, bytesOf(v))
+	}
+	t.w.WriteValues(t.values)
 	if t.hasCompanion(t.field) {
-		t.w.sep()
-		t.w.buf = AppendMultivalueCell(t.w.buf, values)
+		t.w.WriteMultivalue(t.values)
 	}
 	t.field++
 }

@@ -1,6 +1,9 @@
 package splcsv
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+)
 
 // A Writer builds a CSV body in memory. The protocol's header declares the
 // body's length, so a body is always complete before it is sent. The zero
@@ -57,14 +60,19 @@ func (w *Writer) WriteEmpty(n int) {
 // WriteField writes a value, quoting it when it must be.
 func (w *Writer) WriteField(value []byte) {
 	w.sep()
-	w.buf = appendField(w.buf, value)
+	w.buf = AppendField(w.buf, value)
 }
 
 // WriteString writes a string value, quoting it when it must be.
 func (w *Writer) WriteString(value string) {
 	w.sep()
-	w.buf = appendField(w.buf, value)
+	w.buf = AppendField(w.buf, bytesOf(value))
 }
+
+// bytesOf returns the bytes of s without copying them, for an encoder to
+// read: one quoting routine serves strings and bytes, and a string costs
+// no copy.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // WriteValues writes the cell of a field's own column (see
 // AppendFieldCell).
@@ -93,15 +101,10 @@ func (w *Writer) EndRecord() {
 	w.inRecord = false
 }
 
-// text is what a value may be held in.
-type text interface{ ~string | ~[]byte }
-
 // AppendField appends value to dst as a CSV cell: quoted, with quotes
 // doubled, when it holds a quote, comma, CR or LF, or starts or ends with a
 // space or tab (which some CSV readers trim); otherwise as is.
-func AppendField(dst, value []byte) []byte { return appendField(dst, value) }
-
-func appendField[S text](dst []byte, value S) []byte {
+func AppendField(dst, value []byte) []byte {
 	if !needsQuotes(value) {
 		return append(dst, value...)
 	}
@@ -112,7 +115,7 @@ func appendField[S text](dst []byte, value S) []byte {
 
 // appendQuotesDoubled appends value with every quote doubled: the inside
 // of a quoted cell.
-func appendQuotesDoubled[S text](dst []byte, value S) []byte {
+func appendQuotesDoubled(dst, value []byte) []byte {
 	for {
 		i := indexQuote(value)
 		if i < 0 {
@@ -132,7 +135,7 @@ func appendQuotesDoubled[S text](dst []byte, value S) []byte {
 // inside.
 func AppendCanonical(dst []byte, f Field) []byte {
 	if !f.quoted {
-		return appendField(dst, f.Raw)
+		return AppendField(dst, f.Raw)
 	}
 	if f.escaped {
 		return append(dst, f.Raw...) // a value with a quote needs quotes
@@ -144,7 +147,7 @@ func AppendCanonical(dst []byte, f Field) []byte {
 	return append(dst, inner...)
 }
 
-func needsQuotes[S text](v S) bool {
+func needsQuotes(v []byte) bool {
 	if len(v) == 0 {
 		return false
 	}
@@ -159,9 +162,9 @@ func needsQuotes[S text](v S) bool {
 
 // hasSpecial reports whether v holds a character that must be quoted
 // wherever it stands.
-func hasSpecial[S text](v S) bool {
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
+func hasSpecial(v []byte) bool {
+	for _, c := range v {
+		switch c {
 		case '"', ',', '\r', '\n':
 			return true
 		}
@@ -169,9 +172,9 @@ func hasSpecial[S text](v S) bool {
 	return false
 }
 
-func indexQuote[S text](b S) int {
-	for i := 0; i < len(b); i++ {
-		if b[i] == '"' {
+func indexQuote(b []byte) int {
+	for i, c := range b {
+		if c == '"' {
 			return i
 		}
 	}
