@@ -42,6 +42,19 @@ func (t *TableWriter) hasCompanion(field int) bool {
 // Values writes the next field of the record: its own cell and, when it
 // has a companion column, the companion's.
 func (t *TableWriter) Values(values []string) {
+	if len(values) <= 1 {
+		// Most fields: written directly, without a list of values to
+		// build, and with no companion value.
+		t.w.sep()
+		if len(values) == 1 {
+			t.w.buf = AppendField(t.w.buf, bytesOf(values[0]))
+		}
+		if t.hasCompanion(t.field) {
+			t.w.WriteEmpty(1)
+		}
+		t.field++
+		return
+	}
 	t.values = t.values[:0]
 	for _, v := range values {
 		t.values = append(t.values, bytesOf(v))
@@ -55,13 +68,7 @@ func (t *TableWriter) Values(values []string) {
 
 // Value writes the next field of the record, with one value; "" is a null
 // field.
-func (t *TableWriter) Value(v string) {
-	t.w.WriteString(v)
-	if t.hasCompanion(t.field) {
-		t.w.WriteEmpty(1)
-	}
-	t.field++
-}
+func (t *TableWriter) Value(v string) { t.Values([]string{v}) }
 
 // Cell writes the next field of the record from a cell of another body, as
 // this package would write its value (Writer.WriteCanonical). The field
