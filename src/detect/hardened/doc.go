@@ -3,6 +3,8 @@ package hardened
 import (
 	"fmt"
 	"strings"
+
+	"bitsscore/src/internal/textfmt"
 )
 
 // IndicatorDoc describes one indicator of the rule table: what the app's
@@ -70,9 +72,7 @@ func exampleCell(e example) string {
 			k == "Image" && (v == exBitsadmin || v == exPowerShell || v == exCmd):
 			continue
 		}
-		if len(v) > 90 {
-			v = v[:87] + "..."
-		}
+		v = textfmt.Clip(v, 90)
 		parts = append(parts, k+"=``"+strings.ReplaceAll(v, "|", `\|`)+"``")
 	}
 	return strings.Join(parts, " ")
