@@ -2,6 +2,7 @@ package hardened
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,6 +35,35 @@ func recordings(t *testing.T, dir string) []string {
 		t.Fatalf("%s: no recordings", dir)
 	}
 	return files
+}
+
+// eachRecordedEvent calls f with every recorded event of testdata (the
+// recordings of real-events and benign-events), where names its file, and
+// returns how many there were.
+func eachRecordedEvent(t *testing.T, f func(where string, e event)) int {
+	t.Helper()
+	files, err := filepath.Glob("../../../testdata/*-events/*/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 5 {
+		t.Fatalf("found %d fixture files, want the recordings of testdata/real-events and testdata/benign-events", len(files))
+	}
+	n := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "PROVENANCE.txt") || strings.HasSuffix(name, "NOTICE") {
+			continue
+		}
+		for i, raw := range recordedLines(t, name) {
+			e, err := winevent.Parse(raw)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", name, i+1, err)
+			}
+			f(fmt.Sprintf("%s:%d", name, i+1), event(e.Fields))
+			n++
+		}
+	}
+	return n
 }
 
 // TestBenignCorpusRaisesNoAlert: on recorded ordinary activity hardened

@@ -24,6 +24,11 @@ var craftedUnits = []string{
 	"Add-BitsFile New-BitsTransfer BITS.Manager SetNotifyCmdLine ",
 	"bitsadmin /setnotifycmdline j cmd.exe ",
 	`\\host\s\a.exe http://1.2.3.4/a.exe %temp%\a.exe `,
+	// Near misses of the anchors, their letters apart by the bytes
+	// tokenize removes, and key letters among runs of those bytes: each
+	// key letter sends the anchor scan over them.
+	"s^e^t^n^o^t^i^f^y^c^m^d^l^i^n^ b\"a\"c\"k\"g\"r\"o\"u\"n\"d\"c\"o\"p ",
+	"b\"'^`\"'^`\"'^`w\"'^`\"'^`y\"'^`\"'^`q\"'^`k\"'^`\"'^`",
 }
 
 // plainUnit is ordinary text. Repeated after a BITS cmdlet's name, it is

@@ -14,9 +14,8 @@ type analysis struct {
 	// (whole); low is its ASCII-lowercased twin at the same offsets.
 	norm, low []byte
 	toks      []token
-	// dec holds decoded -EncodedCommand text; b64 is decoding scratch;
-	// fold is mayUseBITS's.
-	dec, b64, fold []byte
+	// dec holds decoded -EncodedCommand text; b64 is decoding scratch.
+	dec, b64 []byte
 
 	// found holds the facts seen; vendors the vendors (bits of
 	// vendorUpdateHosts) whose hosts the event names.
@@ -283,8 +282,8 @@ func (a *analysis) fileAdded(remote, local detect.Values) {
 // command line of that process, whose first token is the program however
 // it was renamed.
 func (a *analysis) commandText(text []byte, procBitsadmin, procPowerShell bool, depth int) bool {
-	anchors := a.anchors(text)
-	if !procBitsadmin && !procPowerShell && anchors == 0 {
+	found := anchors(text)
+	if !procBitsadmin && !procPowerShell && found == 0 {
 		return false
 	}
 	lo, hi := a.tokenize(text)
@@ -318,7 +317,7 @@ func (a *analysis) commandText(text []byte, procBitsadmin, procPowerShell bool, 
 			k = end - 1
 		}
 	}
-	if anchors&anchorScript != 0 && a.cmdlets(lo, hi) {
+	if found&anchorScript != 0 && a.cmdlets(lo, hi) {
 		bits = true
 	}
 	return bits

@@ -2,14 +2,12 @@ package hardened
 
 import (
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"bitsscore/src/detect"
-	"bitsscore/src/winevent"
 )
 
 // splVerdict runs the original SPL's saved-search test on in (laid out as
@@ -66,27 +64,9 @@ func checkNeverWeaker(t *testing.T, where string, d, spl detect.Detector, in []d
 // event in testdata.
 func TestNeverWeakerThanSPLOnFixtures(t *testing.T) {
 	d, spl := New(nil), detect.NewSPL()
-	files, err := filepath.Glob("../../../testdata/*-events/*/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 5 {
-		t.Fatalf("found %d fixture files, want the recordings of testdata/real-events and testdata/benign-events", len(files))
-	}
-	n := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "PROVENANCE.txt") || strings.HasSuffix(name, "NOTICE") {
-			continue
-		}
-		for i, raw := range recordedLines(t, name) {
-			e, err := winevent.Parse(raw)
-			if err != nil {
-				t.Fatalf("%s:%d: %v", name, i+1, err)
-			}
-			checkNeverWeaker(t, name, d, spl, toInputs(d, event(e.Fields)))
-			n++
-		}
-	}
+	n := eachRecordedEvent(t, func(where string, e event) {
+		checkNeverWeaker(t, where, d, spl, toInputs(d, e))
+	})
 	t.Logf("%d events", n)
 }
 

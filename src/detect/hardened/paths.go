@@ -2,10 +2,13 @@ package hardened
 
 import "bytes"
 
-// basename returns the last path segment of a lowercased path.
+// basename returns the last path segment of a path: what follows its last
+// '\\' or '/'. The loop from the end stops at the separator, a few bytes in.
 func basename(p []byte) []byte {
-	if i := bytes.LastIndexAny(p, `\/`); i >= 0 {
-		return p[i+1:]
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '\\' || p[i] == '/' {
+			return p[i+1:]
+		}
 	}
 	return p
 }

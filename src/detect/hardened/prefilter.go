@@ -2,6 +2,7 @@ package hardened
 
 import (
 	"bytes"
+	"math/bits"
 )
 
 // bitsAnchors are words one of which every text that yields a fact
@@ -20,46 +21,8 @@ var bitsAnchors = [][]byte{
 // cmdlets and COM API: without one of them cmdlets has nothing to find.
 const scriptAnchors = 4
 
-// anchorKeys find the anchors fast: each anchor is searched at the
-// occurrences of one of its letters that ordinary command lines hold
-// rarely, so a text is swept by a handful of memchr-speed searches that
-// stop seldom, instead of one search per anchor stopping at every common
-// first letter ('s', 'p', 'd').
-var anchorKeys = func() []anchorKey {
-	keyOf := []byte{'b', 'b', 'b', 'y', 'w', 'w', 'q', 'q', 'k'}
-	var keys []anchorKey
-	for i, anchor := range bitsAnchors {
-		at := bytes.IndexByte(anchor, keyOf[i])
-		k := len(keys) - 1
-		if k < 0 || keys[k].key != keyOf[i] {
-			keys = append(keys, anchorKey{key: keyOf[i]})
-			k++
-		}
-		keys[k].anchors = append(keys[k].anchors, keyedAnchor{index: i, offset: at})
-	}
-	return keys
-}()
-
-type anchorKey struct {
-	key     byte
-	anchors []keyedAnchor
-}
-
-// keyedAnchor is bitsAnchors[index], whose key letter is at offset.
-type keyedAnchor struct{ index, offset int }
-
-// foldTable is the anchors' normalisation of one byte: ASCII lowercase,
-// keptByte says which bytes tokenize removes.
-var foldTable = func() (t [256]byte) {
-	for c := range t {
-		t[c] = lowerASCII(byte(c))
-	}
-	return t
-}()
-
 // keptByte is 0 for the bytes tokenize removes (`bits^admin` is
-// bitsadmin), 1 for the others: added to the fold's length, it keeps the
-// loop free of a branch the CPU would mispredict on every quote.
+// bitsadmin), 1 for the others.
 var keptByte = func() (t [256]uint8) {
 	for c := range t {
 		t[c] = 1
@@ -79,41 +42,171 @@ const (
 )
 
 // anchors reports which of bitsAnchors text holds, normalised as tokenize
-// does: none means commandText would find nothing. It costs one pass to
-// fold the text and a memchr-speed search per key letter.
-func (a *analysis) anchors(text []byte) textAnchors {
-	folded := a.fold[:0]
-	if cap(folded) < len(text) {
-		folded = make([]byte, 0, len(text))
-	}
-	folded = folded[:len(text)]
-	n := 0
-	for _, c := range text {
-		folded[n] = foldTable[c]
-		n += int(keptByte[c])
-	}
-	folded = folded[:n]
-	a.fold = folded
+// does: none means commandText would find nothing.
+func anchors(text []byte) textAnchors { return scanAnchors(text, false) }
+
+// holdsAnchor reports whether text holds one of bitsAnchors, normalised
+// as tokenize does: anchors(text) != 0, found sooner.
+func holdsAnchor(text []byte) bool { return scanAnchors(text, true) != 0 }
+
+// scanAnchors reports which anchors text holds, normalised as tokenize
+// does; firstOnly stops at the first anchor, which then need not be a
+// script one. It reads text in place, with nothing copied or folded: one
+// pass looks each byte up in anchorsKeyedOn, eight at a time, for the
+// anchors' key letters (letters ordinary command lines hold rarely, in
+// either case); at a key letter, the bytes on either side rule out most
+// anchors at once (anchorsBefore, anchorsAfter), and the rest are matched
+// around the key over the bytes tokenize keeps, stepping over those it
+// removes (anchorAt).
+//
+// Each match reads at most the anchor's letters and the removed bytes
+// between them; a removed byte lies between two kept ones, so it is read
+// by at most the matches from the few key letters within an anchor's
+// length of it: the cost stays linear in text.
+func scanAnchors(text []byte, firstOnly bool) textAnchors {
 	var found textAnchors
-	for _, k := range anchorKeys {
-		for from := 0; ; {
-			i := bytes.IndexByte(folded[from:], k.key)
-			if i < 0 {
-				break
+	k := &anchorsKeyedOn
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		w := text[i : i+8 : i+8]
+		if k[w[0]]|k[w[1]]|k[w[2]]|k[w[3]]|k[w[4]]|k[w[5]]|k[w[6]]|k[w[7]] == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if k[text[j]] != 0 && anchorAround(text, j) {
+				found |= anchorAny | anchorsKind(text[j])
+				if firstOnly || found&anchorScript != 0 {
+					return found
+				}
 			}
-			i += from
-			from = i + 1
-			for _, ka := range k.anchors {
-				start := i - ka.offset
-				if start < 0 || !bytes.HasPrefix(folded[start:], bitsAnchors[ka.index]) {
-					continue
-				}
-				if ka.index < scriptAnchors {
-					return anchorAny | anchorScript
-				}
-				found = anchorAny
+		}
+	}
+	for ; i < len(text); i++ {
+		if k[text[i]] != 0 && anchorAround(text, i) {
+			found |= anchorAny | anchorsKind(text[i])
+			if firstOnly || found&anchorScript != 0 {
+				return found
 			}
 		}
 	}
 	return found
+}
+
+// anchorsKind is anchorScript for a key letter of the script anchors
+// (those share no key letter with the others), else 0.
+func anchorsKind(key byte) textAnchors {
+	if anchorsKeyedOn[key]&(1<<scriptAnchors-1) != 0 {
+		return anchorScript
+	}
+	return 0
+}
+
+// anchorAround reports whether an anchor keyed on the letter text[i] lies
+// around it.
+func anchorAround(text []byte, i int) bool {
+	m := anchorsKeyedOn[text[i]]
+	if i > 0 {
+		m &= anchorsBefore[text[i-1]]
+	} else {
+		m &= anchorsAtStart
+	}
+	if i+1 < len(text) {
+		m &= anchorsAfter[text[i+1]]
+	} else {
+		m &= anchorsAtEnd
+	}
+	for ; m != 0; m &= m - 1 {
+		a := bits.TrailingZeros16(m)
+		if anchorAt(text, i, bitsAnchors[a], anchorKeyOffset[a]) {
+			return true
+		}
+	}
+	return false
+}
+
+// anchorKeyLetters are the anchors' key letters, in bitsAnchors order:
+// letters ordinary command lines hold rarely, so that the scan stops
+// seldom, instead of at every common first letter ('s', 'p', 'd'). The
+// script anchors are keyed on letters of their own.
+const anchorKeyLetters = "bbbywwqqk"
+
+// Sets of bitsAnchors, bit i for bitsAnchors[i], that scanAnchors reads:
+// the anchors keyed on a byte (its key letter, in either case); those a
+// byte may stand before or after the key of (the anchor's letter there, in
+// either case, any byte where the key starts or ends the anchor, and the
+// bytes tokenize removes, which may stand anywhere); those whose key starts
+// or ends them, which may stand at the start or end of a text.
+var (
+	anchorsKeyedOn, anchorsBefore, anchorsAfter [256]uint16
+	anchorsAtStart, anchorsAtEnd                uint16
+	anchorKeyOffset                             [len(anchorKeyLetters)]int
+)
+
+func init() {
+	for i, anchor := range bitsAnchors {
+		bit := uint16(1) << i
+		at := bytes.IndexByte(anchor, anchorKeyLetters[i])
+		anchorKeyOffset[i] = at
+		anchorsKeyedOn[anchor[at]] |= bit
+		anchorsKeyedOn[foldCase(anchor[at])] |= bit
+		for c := range 256 {
+			if keptByte[c] == 0 || at == 0 {
+				anchorsBefore[c] |= bit
+			}
+			if keptByte[c] == 0 || at == len(anchor)-1 {
+				anchorsAfter[c] |= bit
+			}
+		}
+		if at > 0 {
+			anchorsBefore[anchor[at-1]] |= bit
+			anchorsBefore[foldCase(anchor[at-1])] |= bit
+		} else {
+			anchorsAtStart |= bit
+		}
+		if at < len(anchor)-1 {
+			anchorsAfter[anchor[at+1]] |= bit
+			anchorsAfter[foldCase(anchor[at+1])] |= bit
+		} else {
+			anchorsAtEnd |= bit
+		}
+	}
+}
+
+// foldCase returns an ASCII letter in the other case, any other byte as it
+// is.
+func foldCase(c byte) byte {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return c - ('a' - 'A')
+	case 'A' <= c && c <= 'Z':
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// anchorAt reports whether anchor, whose letter at offset is text[i],
+// lies around text[i] once the bytes tokenize removes are left out and
+// ASCII is lowercased.
+func anchorAt(text []byte, i int, anchor []byte, offset int) bool {
+	j := i
+	for p := offset - 1; p >= 0; p-- {
+		j--
+		for j >= 0 && keptByte[text[j]] == 0 {
+			j--
+		}
+		if j < 0 || lowerASCII(text[j]) != anchor[p] {
+			return false
+		}
+	}
+	j = i
+	for p := offset + 1; p < len(anchor); p++ {
+		j++
+		for j < len(text) && keptByte[text[j]] == 0 {
+			j++
+		}
+		if j >= len(text) || lowerASCII(text[j]) != anchor[p] {
+			return false
+		}
+	}
+	return true
 }

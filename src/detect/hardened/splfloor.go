@@ -31,7 +31,7 @@ func (d *Detector) splFacts(spl []detect.Values) factSet {
 		return at >= 0 && len(spl[at]) == 1 && string(spl[at][0]) == "1"
 	}
 	var s factSet
-	if !one(splIsBitsAdmin) && !one(splIsPowerShell) {
+	if !d.splSelects(spl) {
 		return s
 	}
 	if one(splHasNotify) || one(splHasTransfer) || one(splSuspiciousDest) || one(splExternalDownload) {
