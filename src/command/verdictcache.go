@@ -14,7 +14,9 @@ import "bitsscore/src/detect"
 // empty, as when their inputs are absent, and aliasMV (appended __mv_
 // cells) single-valued, and only when the detector's Verdict is not
 // detect.NoVerdict (mode=hardened's outputs for an event that uses BITS are
-// the event's own). Empty when there is no verdicter.
+// the event's own, unless its memo answered the event). Verdicts stand for
+// the same cells only within a chunk (detect.Verdicter.ForgetVerdicts).
+// Empty when there is no verdicter.
 type verdictCache struct {
 	verdicter            detect.Verdicter // the detector, when it is one
 	verdictCells         []cachedCells    // by verdict
@@ -52,6 +54,7 @@ func (c *verdictCache) reset(l *columnLayout, aliasOf []int) {
 	if c.cellBuilder == nil {
 		c.cellBuilder = newReplyWriter()
 	}
+	c.verdicter.ForgetVerdicts() // the cells of the last chunk are gone
 	c.verdictCells = append(c.verdictCells, make([]cachedCells, c.verdicter.Verdicts())...)
 }
 

@@ -36,9 +36,9 @@ type Detector interface {
 // A Verdicter is a Detector whose outputs not named like one of its inputs
 // (the outputs that do not pass an input through) are, for many events,
 // decided by one small number, the verdict of its last Score: two Scores
-// with the same verdict set those outputs to equal values. A caller
-// writing millions of events can then encode those outputs once per
-// verdict, not once per event.
+// with the same verdict, with no ForgetVerdicts between them, set those
+// outputs to equal values. A caller writing millions of events can then
+// encode those outputs once per verdict, not once per event.
 //
 // Some events' outputs may depend on the event itself (mode=hardened's
 // extracted URL, say): for those, Verdict returns NoVerdict, and the
@@ -49,6 +49,11 @@ type Verdicter interface {
 	// [0, Verdicts()), or NoVerdict when no verdict decides its outputs.
 	Verdicts() int
 	Verdict() int
+	// ForgetVerdicts tells the detector that the caller has dropped
+	// whatever it kept by verdict, so that a verdict may now stand for
+	// other outputs: a detector whose verdicts number events it remembers
+	// (mode=hardened's memo) numbers them afresh.
+	ForgetVerdicts()
 }
 
 // NoVerdict is the Verdict of a Score whose outputs are not decided by a

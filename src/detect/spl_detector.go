@@ -142,6 +142,10 @@ const longCommandLine = 4 << 10
 func (d *splDetector) Verdicts() int { return 1 << 8 }
 func (d *splDetector) Verdict() int  { return int(d.flags) }
 
+// ForgetVerdicts does nothing: the flags are the verdict, whatever came
+// before.
+func (d *splDetector) ForgetVerdicts() {}
+
 // appendLowerUnicode appends SPL's lower(src): unicode.ToLower per rune
 // (simple mapping, so U+0130 'İ' becomes 'i' and U+212A Kelvin 'k'). An
 // invalid byte is copied as is: like the U+FFFD the reference sees there, it

@@ -125,9 +125,10 @@ type Detector struct {
 
 	a    analysis
 	memo *resultMemo // nil: every event analysed
-	// splVerdicter is spl when it is a detect.Verdicter; verdict is the
-	// last Score's (see Verdict).
+	// splVerdicter is spl when it is a detect.Verdicter, and splVerdicts
+	// its number of verdicts; verdict is the last Score's (see Verdict).
 	splVerdicter detect.Verdicter
+	splVerdicts  int
 	verdict      int
 	riskBuf      []byte
 	risk         detect.Values // one value, riskBuf, reused
@@ -157,6 +158,9 @@ func newDetector(spl detect.Detector, known *KnownGood) *Detector {
 	risk := strconv.AppendInt(nil, int64(noFactsRisk), 10)
 	d.quietRisk = detect.Values{risk[:len(risk):len(risk)]}
 	d.splVerdicter, _ = spl.(detect.Verdicter)
+	if d.splVerdicter != nil {
+		d.splVerdicts = d.splVerdicter.Verdicts()
+	}
 	d.inputs = append(d.inputs, inputNames[:]...)
 	for _, name := range spl.Inputs() {
 		i := slices.Index(d.inputs, name)
@@ -197,49 +201,70 @@ func (d *Detector) Score(in, out []detect.Values) {
 	nSPL := len(d.outputs) - numOwnOutputs
 	d.spl.Score(d.splIn, out[:nSPL])
 	own := out[nSPL:]
+	remembered := false
 	if !d.analyzeAll && d.uneventful(in, out[:nSPL]) {
 		d.setQuiet(own)
 	} else {
-		d.scoreOwn(in, out[:nSPL], own)
+		remembered = d.scoreOwn(in, out[:nSPL], own)
 	}
 	d.verdict = detect.NoVerdict
-	if d.splVerdicter != nil && quiet(own) {
+	switch {
+	case d.splVerdicter == nil:
+	case quiet(own):
 		d.verdict = d.splVerdicter.Verdict()
+	case remembered:
+		if n := d.memo.lastHitNumber(); n >= 0 {
+			d.verdict = d.splVerdicts + n
+		}
 	}
 }
 
 // scoreOwn sets this mode's own outputs, from the memo when it remembers
-// the event.
-func (d *Detector) scoreOwn(in, splOut, own []detect.Values) {
+// the event, and reports whether it did.
+func (d *Detector) scoreOwn(in, splOut, own []detect.Values) bool {
 	var hash uint64
 	memoize := false
 	if d.memo != nil {
 		hash, memoize = d.memo.hash(in)
 		if memoize && d.memo.lookup(hash, own) {
-			return
+			return true
 		}
 	}
 	d.analyzeAndJudge(in, splOut, own)
 	if memoize {
 		d.memo.store(hash, own)
 	}
+	return false
 }
 
-// Verdicts and Verdict make the hardened detector a detect.Verdicter over
-// the SPL's verdicts. Most events yield no fact and no indicator: this
+// Verdicts, Verdict and ForgetVerdicts make the hardened detector a
+// detect.Verdicter. Most events yield no fact and no indicator: this
 // mode's outputs are then RiskScore 0 and nulls, the same for all of them,
 // and the SPL's verdict decides the rest, so the last Score's verdict is
 // the SPL's. An event with an indicator or an extracted value has outputs
-// of its own, and the verdict detect.NoVerdict.
+// of its own: when the memo answered it, its verdict is the number the
+// memo gave it (after the SPL's verdicts), which stands for the event's
+// inputs and so for all its outputs, until ForgetVerdicts; otherwise it is
+// detect.NoVerdict.
 func (d *Detector) Verdicts() int {
 	if d.splVerdicter == nil {
 		return 0
 	}
-	return d.splVerdicter.Verdicts()
+	return d.splVerdicts + rememberedVerdicts
 }
 
 // Verdict is the last Score's verdict (see Verdicts).
 func (d *Detector) Verdict() int { return d.verdict }
+
+// ForgetVerdicts lets the memo number the events it answers afresh.
+func (d *Detector) ForgetVerdicts() {
+	if d.splVerdicter != nil {
+		d.splVerdicter.ForgetVerdicts()
+	}
+	if d.memo != nil {
+		d.memo.forgetVerdicts()
+	}
+}
 
 // quiet reports whether own holds this mode's outputs for an event with
 // no indicator and nothing extracted: RiskScore 0, every other output

@@ -19,6 +19,13 @@ import (
 // and an event is copied only when it comes back: the first time its slot
 // keeps only its hash, so a stream where nothing repeats costs one hash an
 // event. Memory is fixed whatever the events.
+//
+// The events it answers are also numbered, so that a caller can encode
+// the outputs of one such event once (see Detector.Verdict): a slot is
+// numbered the first time it answers after ForgetVerdicts, and a number
+// is not given twice until the next ForgetVerdicts. A slot that takes
+// another event loses its number, so a number always stands for the
+// outputs of the event it was given to.
 type resultMemo struct {
 	seed  maphash.Seed
 	key   []byte // the last hashed event's inputs, serialised
@@ -28,6 +35,13 @@ type resultMemo struct {
 	values [numOwnOutputs][][]byte
 	// hitCount counts the events answered, for tests.
 	hitCount int
+
+	// lastHit is the slot of the last event answered; epoch counts the
+	// ForgetVerdicts calls (from 1, so a zero slot is never numbered), and
+	// numbered the slots numbered since the last.
+	lastHit  *resultSlot
+	epoch    uint64
+	numbered int
 }
 
 type resultSlot struct {
@@ -36,6 +50,9 @@ type resultSlot struct {
 	// its outputs follow, to arena[end].
 	keyStart, valStart, end int
 	kept                    bool // false: only the hash is known
+	// number is the slot's number when epoch is the memo's.
+	number int
+	epoch  uint64
 }
 
 // Sizes: 4,096 slots, 1 MiB of events and outputs; an event whose inputs
@@ -46,8 +63,35 @@ const (
 	maxMemoInput    = resultMemoArena / 16
 )
 
+// rememberedVerdicts is how many answered events are numbered between two
+// ForgetVerdicts: a caller keeps the encoded outputs of each (the command,
+// for one chunk), and an event answered after the last number is taken
+// has no verdict.
+const rememberedVerdicts = 1024
+
 func newResultMemo() *resultMemo {
-	return &resultMemo{seed: maphash.MakeSeed(), slots: make([]resultSlot, resultMemoSlots), arena: make([]byte, 0, resultMemoArena)}
+	return &resultMemo{seed: maphash.MakeSeed(), slots: make([]resultSlot, resultMemoSlots), arena: make([]byte, 0, resultMemoArena), epoch: 1}
+}
+
+// forgetVerdicts starts the numbering again.
+func (m *resultMemo) forgetVerdicts() {
+	m.epoch++
+	m.numbered = 0
+}
+
+// lastHitNumber returns the number of the event the last lookup answered,
+// numbering it if this is its first answer since forgetVerdicts, or -1
+// when every number is taken.
+func (m *resultMemo) lastHitNumber() int {
+	s := m.lastHit
+	if s.epoch != m.epoch {
+		if m.numbered == rememberedVerdicts {
+			return -1
+		}
+		s.number, s.epoch = m.numbered, m.epoch
+		m.numbered++
+	}
+	return s.number
 }
 
 // hash serialises the inputs into m.key (each input's count of values,
@@ -94,6 +138,7 @@ func (m *resultMemo) lookup(hash uint64, own []detect.Values) bool {
 		own[k] = nonEmpty(vals)
 	}
 	m.hitCount++
+	m.lastHit = s
 	return true
 }
 
