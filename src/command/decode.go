@@ -65,6 +65,12 @@ func (d *inputDecoder) valuesFromRaw(fields []splcsv.Field, rawCol int) bool {
 
 func (d *inputDecoder) valuesFromColumns(fields []splcsv.Field, l *columnLayout) error {
 	for i := range d.inputs {
+		if l.inCol[i] < 0 && l.inMV[i] < 0 {
+			// Absent from the chunk: null, without a call (mode=hardened
+			// reads 21 fields, and most chunks carry a few of them).
+			d.in[i] = d.in[i][:0]
+			continue
+		}
 		v, err := splcsv.DecodeField(fields, l.inCol[i], l.inMV[i], d.in[i][:0], &d.scratch)
 		if err != nil {
 			return fmt.Errorf("field %s: %w", d.inputs[i], err)
