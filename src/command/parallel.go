@@ -32,6 +32,9 @@ type parallelScorer struct {
 	turn    int         // the set score uses next
 	errs    []error     // per worker, the error that stopped it
 	panics  []*runPanic // per worker, a recovered panic
+	// encodedShare is the most bytes a reply has encoded per KiB of its
+	// request in this session (see reserve).
+	encodedShare atomic.Int64
 }
 
 // replyBuffers are one set of reply buffers. header holds a split chunk's
@@ -150,7 +153,10 @@ func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
 			if i >= runs || p.errs[w] != nil {
 				return
 			}
-			p.errs[w] = s.scoreRunInto(set.runs[i], body[cuts[i]:cuts[i+1]], names)
+			run := body[cuts[i]:cuts[i+1]]
+			p.reserve(set.runs[i], len(run))
+			p.errs[w] = s.scoreRunInto(set.runs[i], run, names)
+			p.learn(set.runs[i], len(run))
 		}
 	}
 	var wg sync.WaitGroup
@@ -182,10 +188,42 @@ func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
 }
 
 func (p *parallelScorer) sequential(body []byte, set *replyBuffers) (reply, error) {
+	p.reserve(set.single, len(body))
 	reply, err := p.scorers[0].scoreInto(set.single, body)
 	if err != nil {
 		return nil, err
 	}
+	p.learn(set.single, len(body))
 	set.parts = append(set.parts[:0], reply)
 	return set.parts, nil
+}
+
+// maxEncodedShare caps encodedShare, per KiB: a reply that encoded more
+// than twice its request is no measure of the next.
+const maxEncodedShare = 2 << 10
+
+// reserve sizes w, before it takes the reply to a request of the given
+// length, by the most any reply of the session has encoded for its
+// request's length. A reply writer otherwise makes room for a sixth of its
+// request, what the default detector appends to a process event, and grows
+// by doubling past it; mode=hardened appends about two thirds, and each
+// doubling copies what came before into memory touched for the first time,
+// a page fault per page. Runs learn from the runs before them, so a
+// session's first chunk gains too.
+func (p *parallelScorer) reserve(w *replyWriter, request int) {
+	w.Reserve(max(int(int64(request)*min(p.encodedShare.Load(), maxEncodedShare)>>10), request/appendedBytesPer))
+}
+
+// learn records what w encoded for a request of the given length.
+func (p *parallelScorer) learn(w *replyWriter, request int) {
+	if request == 0 {
+		return
+	}
+	share := (int64(len(w.Encoded()))<<10 + int64(request) - 1) / int64(request) // rounded up
+	for {
+		old := p.encodedShare.Load()
+		if share <= old || p.encodedShare.CompareAndSwap(old, share) {
+			return
+		}
+	}
 }

@@ -2,10 +2,12 @@ package command
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 
 	"bitsscore/src/detect"
+	"bitsscore/src/detect/modes"
 	"bitsscore/src/internal/testevents"
 )
 
@@ -57,5 +59,51 @@ func TestParallelErrorsAreSequentialErrors(t *testing.T) {
 	_, got := newParallelScorer(detect.NewSPL, 4).score(bad)
 	if want == nil || got == nil || got.Error() != want.Error() {
 		t.Errorf("parallel error %v, sequential error %v", got, want)
+	}
+}
+
+// A session sizes each reply's writer by the most its replies have encoded
+// for their requests' length, so that replies larger than a writer's usual
+// share (mode=hardened's) are allocated once and not by doubling: the
+// second chunk, scored into the other set of buffers, fresh, allocates
+// what a chunk into warm buffers does and the new writers, not their
+// growth; and the replies are those of one scorer.
+func TestRepliesSizedFromTheSession(t *testing.T) {
+	newHardened := func() detect.Detector {
+		d, err := modes.New(modes.Hardened, modes.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	body := testevents.Body(20000, 9)
+	p := newParallelScorer(newHardened, 2)
+	want, err := scoreBody(t, newChunkScorer(newHardened()), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var allocs [3]uint64
+	runs := 0
+	for chunk := range allocs {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		parts, err := p.score(body)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allocs[chunk], runs = after.Mallocs-before.Mallocs, len(parts)-1
+		if got := checkedReply(t, parts); !bytes.Equal(got, want) {
+			t.Fatalf("chunk %d: reply differs from the sequential one", chunk)
+		}
+		if share := p.encodedShare.Load(); share <= 1<<10/appendedBytesPer {
+			t.Fatalf("chunk %d: learned %d bytes per KiB, no more than a writer's usual share", chunk, share)
+		}
+	}
+	// A new writer is three objects (itself, its spans, its encoded
+	// bytes), a few more with the race detector; grown by doubling from a
+	// sixth of its request to mode=hardened's two thirds, it is ten.
+	if allocs[1] > allocs[2]+uint64(6*runs) {
+		t.Errorf("allocations per chunk %d: the second chunk's %d runs allocated more than new writers need (reply buffers grown by doubling)", allocs, runs)
 	}
 }

@@ -62,6 +62,15 @@ func (w *replyWriter) Reset(source []byte) {
 	w.shared = slices.Grow(w.shared, len(source)/sourceBytesPerRecord)
 }
 
+// Reserve empties the writer and makes room for n encoded bytes, for a
+// caller that knows its replies encode more than the share Reset makes
+// room for (n at least that share, so that Reset does not grow the buffer
+// again): Reset then finds the room there.
+func (w *replyWriter) Reserve(n int) {
+	w.enc.Reset()
+	w.enc.Grow(n)
+}
+
 // The room Reset makes: a process event as splunkd sends it for this
 // command is a couple of hundred bytes and gets about 30 bytes of new
 // cells, so an eighth of the source was a little short and a sixth
