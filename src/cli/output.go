@@ -50,7 +50,11 @@ func (c *csvWriter) write(ev *inputEvent, outputs []string, res scoreResult) {
 		c.table.Value(ev.get(f))
 	}
 	for _, vals := range res.outputs {
-		c.table.Values(vals)
+		if len(vals) == 1 { // most outputs: Value spares Values' dispatch
+			c.table.Value(vals[0])
+		} else {
+			c.table.Values(vals)
+		}
 	}
 	c.table.Value(strconv.FormatBool(res.alert))
 	c.table.EndRecord()

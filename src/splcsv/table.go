@@ -42,17 +42,12 @@ func (t *TableWriter) hasCompanion(field int) bool {
 // Values writes the next field of the record: its own cell and, when it
 // has a companion column, the companion's.
 func (t *TableWriter) Values(values []string) {
-	if len(values) <= 1 {
-		// Most fields: written directly, without a list of values to
-		// build, and with no companion value.
-		t.w.sep()
-		if len(values) == 1 {
-			t.w.buf = AppendField(t.w.buf, bytesOf(values[0]))
-		}
-		if t.hasCompanion(t.field) {
-			t.w.WriteEmpty(1)
-		}
-		t.field++
+	switch len(values) {
+	case 0:
+		t.Value("")
+		return
+	case 1:
+		t.Value(values[0])
 		return
 	}
 	t.values = t.values[:0]
@@ -67,8 +62,19 @@ func (t *TableWriter) Values(values []string) {
 }
 
 // Value writes the next field of the record, with one value; "" is a null
-// field.
-func (t *TableWriter) Value(v string) { t.Values([]string{v}) }
+// field. Most cells of most tables are written here, so it writes the cell
+// itself (a call less than through Writer.WriteString) and counts fields
+// only for a table with companions.
+func (t *TableWriter) Value(v string) {
+	t.w.sep()
+	t.w.buf = AppendField(t.w.buf, bytesOf(v))
+	if t.companions != nil {
+		if t.hasCompanion(t.field) {
+			t.w.WriteEmpty(1)
+		}
+		t.field++
+	}
+}
 
 // Cell writes the next field of the record from a cell of another body, as
 // this package would write its value (Writer.WriteCanonical). The field
