@@ -175,8 +175,8 @@ func TestDebugLogEscapesValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(log), "\n"), "\n")
-	if len(lines) != 3 {
-		t.Errorf("the log has %d lines, want 3 (getinfo, chunk 1, end of input):\n%s", len(lines), log)
+	if len(lines) != 4 {
+		t.Errorf("the log has %d lines, want 4 (getinfo, pipes, chunk 1, end of input):\n%s", len(lines), log)
 	}
 	linePrefix := regexp.MustCompile(`^\d{4}-\d\d-\d\dT[^ ]+ \+[^ ]+ pid=\d+ `)
 	for i, line := range lines {

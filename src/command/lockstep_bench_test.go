@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"bitsscore/src/internal/fixture"
+	"bitsscore/src/internal/pipes"
 	"bitsscore/src/internal/testevents"
 	"bitsscore/src/scp"
 	"bitsscore/src/splcsv"
@@ -149,6 +150,7 @@ type lockstepRun struct {
 	getinfo   time.Duration // process start to the whole getinfo reply
 	firstByte time.Duration // end of the first execute request to its reply's first byte
 	peakRSS   int64         // bytes
+	pipes     [2]int        // the buffer sizes of stdin's and stdout's pipes at the end, in bytes
 	replies   []scp.Message // only when kept
 }
 
@@ -238,6 +240,11 @@ func lockstep(bin string, reqs lockstepRequests, keep bool) (run lockstepRun, er
 	// counts the driver's pages too, which the child shares until exec.
 	if run.peakRSS, err = peakRSS(cmd.Process.Pid); err != nil {
 		return run, err
+	}
+	for i, f := range []*os.File{stdinW, stdoutR} {
+		if run.pipes[i], err = pipes.Size(f); err != nil {
+			return run, err
+		}
 	}
 	stdinW.Close() // splunkd closes the input at the end of the search
 	if _, err := replies.ReadMessage(); err != io.EOF {
@@ -359,6 +366,11 @@ func TestLockstepDriver(t *testing.T) {
 	if run.getinfo <= 0 || run.firstByte <= 0 || run.total < run.getinfo || run.peakRSS <= 0 {
 		t.Errorf("measures: getinfo %v, first byte %v, total %v, peak RSS %d", run.getinfo, run.firstByte, run.total, run.peakRSS)
 	}
+	// scp-echo leaves the pipes as the driver made them, like any command
+	// that does not ask; bitsscore grows both (internal/pipes).
+	if run.pipes[0] >= pipes.DefaultSize || run.pipes[1] >= pipes.DefaultSize {
+		t.Errorf("scp-echo's pipes hold %v bytes: the driver's pipes are not the default", run.pipes)
+	}
 	// bitsscore through the same driver: every chunk comes back scored.
 	run, err = lockstep(bitsscoreBin, reqs, true)
 	if err != nil {
@@ -368,5 +380,8 @@ func TestLockstepDriver(t *testing.T) {
 		if !bytes.Contains(reply.Body, []byte("SuspicionScore")) {
 			t.Errorf("bitsscore reply %d lacks SuspicionScore: %q", i+1, reply.Body)
 		}
+	}
+	if want := [2]int{pipes.DefaultSize, pipes.DefaultSize}; run.pipes != want {
+		t.Errorf("bitsscore left its pipes at %v bytes, want %v", run.pipes, want)
 	}
 }

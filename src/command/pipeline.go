@@ -81,6 +81,9 @@ func (s *Session) executeLoop(scorer *parallelScorer) (err error) {
 	for range requestBuffers {
 		free.put(&scp.Message{})
 	}
+	if s.GrowPipes != nil && s.in.Await() == nil {
+		s.log.printf("%s", s.GrowPipes())
+	}
 	in := make(chan inbound, 1)
 	go readAhead(s.in, free, in)
 

@@ -32,3 +32,26 @@ func TestLimitMemoryFollowsTheLargestChunk(t *testing.T) {
 		t.Errorf("limits %v, want %v", limits, want)
 	}
 }
+
+// GrowPipes is asked once, when the first execute request begins to
+// arrive: never by a process that only answers getinfo, and not again for
+// later chunks.
+func TestGrowPipesOncePerScoringSession(t *testing.T) {
+	for _, executes := range []int{0, 1, 3} {
+		var stream bytes.Buffer
+		w := scp.NewWriter(&stream)
+		w.WriteMessage([]byte(`{"action":"getinfo","searchinfo":{"args":[]}}`), nil)
+		for range executes {
+			w.WriteMessage([]byte(`{"action":"execute","finished":false}`), testevents.Body(3, 1))
+		}
+		calls := 0
+		s := NewSession(&stream, io.Discard)
+		s.GrowPipes = func() string { calls++; return "grown" }
+		if status := s.Run(); status != ExitOK {
+			t.Fatalf("%d executes: status %d", executes, status)
+		}
+		if want := min(executes, 1); calls != want {
+			t.Errorf("%d executes: GrowPipes called %d times, want %d", executes, calls, want)
+		}
+	}
+}

@@ -34,13 +34,26 @@ type Session struct {
 	// ExtractRaw reads the detector's inputs from _raw when a search asks
 	// for raw=t; nil refuses raw=t. The command's main package sets it.
 	ExtractRaw RawExtractor
+	// GrowPipes, when set, is called once, when the first execute request
+	// has begun to arrive, so that only a process that will move chunks
+	// asks for larger pipe buffers (Splunk also starts processes that only
+	// answer getinfo). It returns what the debug log should say. The
+	// command's main package sets it to enlarge stdin's and stdout's pipes.
+	GrowPipes func() string
 }
 
 // NewSession returns a session reading splunkd's requests from r and
 // writing replies to w.
 func NewSession(r io.Reader, w io.Writer) *Session {
-	return &Session{in: scp.NewReader(r), out: scp.NewWriter(w), NewDetector: newDetector}
+	return &Session{in: scp.NewReader(r), out: scp.NewWriterSize(w, replyBufferSize), NewDetector: newDetector}
 }
+
+// replyBufferSize is how many bytes of a reply go to splunkd in one write:
+// as much as the pipe takes once GrowPipes has grown it (pipes.DefaultSize),
+// so that a 20 MB reply is a few dozen system calls, not hundreds. With a
+// 64 KiB pipe the larger writes cost nothing: the kernel takes them a
+// pipe's worth at a time.
+const replyBufferSize = 1 << 20
 
 // errReported marks an error the session already told splunkd about.
 type errReported struct{ err error }

@@ -7,14 +7,17 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"bitsscore/src/cli"
 	"bitsscore/src/command"
 	"bitsscore/src/detect"
+	"bitsscore/src/internal/pipes"
 	"bitsscore/src/winevent"
 )
 
@@ -37,5 +40,25 @@ func main() {
 	// add-ons do: the protocol session is handed the reader, it imports no
 	// event format.
 	session.ExtractRaw = winevent.ExtractXML[detect.Values]
+	session.GrowPipes = growPipes
 	os.Exit(session.Run())
+}
+
+// growPipes enlarges the buffers of the pipes to and from splunkd, where
+// the system allows it (internal/pipes says why), and says what it did. A
+// pipe that cannot grow keeps its size: the search goes on as before.
+func growPipes() string {
+	var report []string
+	for _, p := range []struct {
+		name string
+		file *os.File
+	}{{"stdin", os.Stdin}, {"stdout", os.Stdout}} {
+		size, err := pipes.Grow(p.file, pipes.DefaultSize)
+		if err != nil {
+			report = append(report, fmt.Sprintf("%s keeps its buffer (%v)", p.name, err))
+		} else {
+			report = append(report, fmt.Sprintf("%s buffer %d bytes", p.name, size))
+		}
+	}
+	return "pipes: " + strings.Join(report, ", ")
 }
