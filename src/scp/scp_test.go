@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -275,6 +276,62 @@ func TestWriteMessageBody(t *testing.T) {
 			t.Errorf("declared %d, wrote %d: err %v", b.declared, len(b.content), err)
 		}
 	}
+}
+
+// A body written in small pieces reaches the stream in writes of the
+// Writer's buffer size: NewWriterSize's larger buffer means fewer writes
+// (system calls, on a pipe), and the bytes are the same.
+func TestWriterSizeGathersWrites(t *testing.T) {
+	record := []byte(strings.Repeat("x", 199) + "\n")
+	body := bytes.Repeat(record, 3<<20/len(record)) // 3 MiB
+	for _, tt := range []struct {
+		size      int
+		maxWrites int
+	}{
+		{DefaultWriterSize, len(body)/DefaultWriterSize + 2},
+		{1 << 20, 4},
+	} {
+		var out countingWriter
+		w := NewWriterSize(&out, tt.size)
+		if err := w.WriteMessageBody([]byte(`{"finished":true}`), piecewiseBody{body, len(record)}); err != nil {
+			t.Fatal(err)
+		}
+		if out.writes > tt.maxWrites || out.writes < len(body)/tt.size {
+			t.Errorf("buffer %d: %d writes for a %d-byte body, want %d to %d", tt.size, out.writes, len(body), len(body)/tt.size, tt.maxWrites)
+		}
+		if want := "chunked 1.0,17," + strconv.Itoa(len(body)) + "\n{\"finished\":true}" + string(body); out.buf.String() != want {
+			t.Errorf("buffer %d: the stream differs from the message", tt.size)
+		}
+	}
+}
+
+type countingWriter struct {
+	buf    bytes.Buffer
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) { w.writes++; return w.buf.Write(p) }
+
+// A piecewiseBody writes itself piece by piece, as a reply writes record by
+// record.
+type piecewiseBody struct {
+	b     []byte
+	piece int
+}
+
+func (b piecewiseBody) Len() int { return len(b.b) }
+
+func (b piecewiseBody) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for rest := b.b; len(rest) > 0; {
+		k, err := w.Write(rest[:min(b.piece, len(rest))])
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+		rest = rest[k:]
+	}
+	return n, nil
 }
 
 // Once a peer has sent a body of some size, a fresh buffer for the next

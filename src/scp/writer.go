@@ -13,9 +13,20 @@ type Writer struct {
 	hdr []byte
 }
 
-// NewWriter returns a Writer writing to w.
-func NewWriter(w io.Writer) *Writer {
-	return &Writer{bw: bufio.NewWriterSize(w, 64<<10)}
+// DefaultWriterSize is the buffer of a Writer made by NewWriter: the
+// default capacity of a Linux pipe.
+const DefaultWriterSize = 64 << 10
+
+// NewWriter returns a Writer writing to w through a buffer of
+// DefaultWriterSize bytes.
+func NewWriter(w io.Writer) *Writer { return NewWriterSize(w, DefaultWriterSize) }
+
+// NewWriterSize returns a Writer writing to w through a buffer of at least
+// size bytes. A body's small pieces are gathered in the buffer, so each
+// write to w is a buffer's worth: to a pipe that takes more at once, a
+// larger buffer means fewer system calls and fewer wake-ups of the reader.
+func NewWriterSize(w io.Writer, size int) *Writer {
+	return &Writer{bw: bufio.NewWriterSize(w, size)}
 }
 
 // WriteMessage writes one message and flushes it: the peer waits for each
