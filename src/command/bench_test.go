@@ -29,10 +29,10 @@ func benchmarkChunks(b *testing.B, body []byte, score func([]byte) error) {
 }
 
 // sender returns a function that writes a reply the way the session does,
-// through a 64 KiB buffer, to nowhere: a benchmark of scoring includes
+// through a buffer of replyBufferSize, to nowhere: a benchmark of scoring includes
 // producing the reply's bytes.
 func sender() func(scp.Body, error) error {
-	w := scp.NewWriter(io.Discard)
+	w := scp.NewWriterSize(io.Discard, replyBufferSize)
 	return func(body scp.Body, err error) error {
 		if err != nil {
 			return err

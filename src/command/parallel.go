@@ -26,10 +26,9 @@ const minParallelBody = 1 << 20
 // the split.
 type parallelScorer struct {
 	scorers []*chunkScorer
-	// Replies alternate between two sets of buffers, so that one reply can
-	// be written while the next chunk is scored into the other set.
-	replies [2]replyBuffers
-	turn    int         // the set score uses next
+	// The reply buffers: a reply is written before the next chunk is
+	// scored, so one set serves every chunk, warm.
+	replies replyBuffers
 	errs    []error     // per worker, the error that stopped it
 	panics  []*runPanic // per worker, a recovered panic
 	// encodedShare is the most bytes a reply has encoded per KiB of its
@@ -37,11 +36,11 @@ type parallelScorer struct {
 	encodedShare atomic.Int64
 }
 
-// replyBuffers are one set of reply buffers. header holds a split chunk's
-// reply header, and runs[i] the reply to its run i, whichever worker
-// scores it: each buffer is sized by the runs it has held, so memory
-// settles and stays there however the runs fall to the workers. single is
-// the buffer of a chunk scored in one piece.
+// replyBuffers are the reply buffers. header holds a split chunk's reply
+// header, and runs[i] the reply to its run i, whichever worker scores it:
+// each buffer is sized by the runs it has held, so memory settles and
+// stays there however the runs fall to the workers. single is the buffer
+// of a chunk scored in one piece.
 type replyBuffers struct {
 	header, single *replyWriter
 	runs           []*replyWriter
@@ -81,9 +80,7 @@ func newParallelScorer(newDetector func() detect.Detector, workers int) *paralle
 	}
 	p.errs = make([]error, len(p.scorers))
 	p.panics = make([]*runPanic, len(p.scorers))
-	for i := range p.replies {
-		p.replies[i].header, p.replies[i].single = newReplyWriter(), newReplyWriter()
-	}
+	p.replies.header, p.replies.single = newReplyWriter(), newReplyWriter()
 	return p
 }
 
@@ -95,19 +92,11 @@ func (p *parallelScorer) readRaw(extract RawExtractor) {
 	}
 }
 
-// score scores body into the reply buffers it did not use last time, so
-// that the reply stays valid during the next call: the caller may write it
-// while the next chunk is scored.
+// score returns the reply to body, in parts to be sent in order. It
+// shares body's bytes and the scorer's reply buffers, and stays valid
+// until the next call.
 func (p *parallelScorer) score(body []byte) (reply, error) {
-	p.turn ^= 1
-	return p.scoreInto(body, p.turn^1)
-}
-
-// scoreInto returns the reply body, in parts to be sent in order, scored
-// into the reply buffers of set (0 or 1). It shares body's bytes and stays
-// valid until the set is scored into again.
-func (p *parallelScorer) scoreInto(body []byte, setIndex int) (reply, error) {
-	set := &p.replies[setIndex]
+	set := &p.replies
 	first := p.scorers[0]
 	if len(p.scorers) == 1 || len(body) < minParallelBody {
 		return p.sequential(body, set)
