@@ -23,6 +23,7 @@ var craftedUnits = []string{
 	`h"tt"ps://a.microsoft.com.evil.tld/x?.microsoft.com C:\Users\Public\a"b".exe `,
 	"Add-BitsFile New-BitsTransfer BITS.Manager SetNotifyCmdLine ",
 	"bitsadmin /setnotifycmdline j cmd.exe ",
+	"& {Start-BitsTransfer -Destination '${a $( \"`} ",
 	`\\host\s\a.exe http://1.2.3.4/a.exe %temp%\a.exe `,
 	// Near misses of the anchors, their letters apart by the bytes
 	// tokenize removes, and key letters among runs of those bytes: each

@@ -28,7 +28,11 @@ type analysis struct {
 	// destination (-Destination, name="Destination"), so a path that
 	// merely follows a URL is not taken for one.
 	explicitDest bool
-	facts        eventFacts
+	// psText is the text whose BITS cmdlets are being read, and psArgv
+	// says that it is a process's command line (psArgument's argv).
+	psText []byte
+	psArgv bool
+	facts  eventFacts
 }
 
 func (a *analysis) reset() {
@@ -110,7 +114,7 @@ func (a *analysis) analyze(in []detect.Values) {
 	}{{inScriptBlockText, 4104}, {inPayload, 4103}, {inData, 800}} {
 		if is(f.code) {
 			for _, v := range in[f.field] {
-				a.commandText(v, false, false, 0)
+				a.commandText(v, false, false, false, 0)
 			}
 		}
 	}
@@ -161,7 +165,7 @@ func (a *analysis) processCreation(in []detect.Values) {
 	}
 	bitsUse := isBitsadmin
 	for _, v := range cmd {
-		if a.commandText(v, isBitsadmin, isPowerShell, 0) {
+		if a.commandText(v, true, isBitsadmin, isPowerShell, 0) {
 			bitsUse = true
 		}
 	}
@@ -278,10 +282,10 @@ func (a *analysis) fileAdded(remote, local detect.Values) {
 }
 
 // commandText reads a command line or script text and reports whether it
-// uses BITS. procBitsadmin and procPowerShell say that the text is the
-// command line of that process, whose first token is the program however
-// it was renamed.
-func (a *analysis) commandText(text []byte, procBitsadmin, procPowerShell bool, depth int) bool {
+// uses BITS. cmdLine says that the text is a process's command line;
+// procBitsadmin and procPowerShell that it is the command line of that
+// process, whose first token is the program however it was renamed.
+func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShell bool, depth int) bool {
 	found := anchors(text)
 	if !procBitsadmin && !procPowerShell && found == 0 {
 		return false
@@ -317,7 +321,7 @@ func (a *analysis) commandText(text []byte, procBitsadmin, procPowerShell bool, 
 			k = end - 1
 		}
 	}
-	if found&anchorScript != 0 && a.cmdlets(lo, hi) {
+	if found&anchorScript != 0 && a.cmdlets(text, cmdLine, lo, hi) {
 		bits = true
 	}
 	return bits

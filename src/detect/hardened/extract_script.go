@@ -89,7 +89,7 @@ func (a *analysis) decodeAndScore(payload []byte, depth int) bool {
 	}
 	// The text is read from a.dec, which nested decoding may grow; tokenize
 	// consumes it before that can happen.
-	if a.commandText(a.dec[s.start:s.end], false, false, depth+1) {
+	if a.commandText(a.dec[s.start:s.end], false, false, false, depth+1) {
 		a.found.set(factBitsInEncoded)
 		return true
 	}
@@ -119,10 +119,12 @@ func containsAny(b []byte, subs [][]byte) bool {
 	return false
 }
 
-// cmdlets reads BITS cmdlets and COM use in toks[lo:hi] and, when there
-// are any, the URLs and destinations of the whole text. It reports whether
-// the text uses BITS.
-func (a *analysis) cmdlets(lo, hi int) bool {
+// cmdlets reads BITS cmdlets and COM use in toks[lo:hi], the tokens of
+// text, and, when there are any, the URLs and destinations of the whole
+// text. cmdLine says that text is a process's command line. It reports
+// whether the text uses BITS.
+func (a *analysis) cmdlets(text []byte, cmdLine bool, lo, hi int) bool {
+	a.psText, a.psArgv = text, cmdLine
 	found := false
 	// A cmdlet call's parameters run to the end of its command or to the
 	// next cmdlet, whichever comes first: each token is read by one call,
@@ -169,15 +171,20 @@ func (a *analysis) cmdlets(lo, hi int) bool {
 func isParam(lt []byte) bool { return len(lt) > 1 && lt[0] == '-' && isLetter(lt[1]) }
 
 // cmdletParams reads -Source and -Destination (and their prefixes and the
-// `-Name:value` form) of one BITS cmdlet call. Destinations are scored
-// after the sources, whichever comes first, so that a rename on download
-// (-Source x.txt -Destination x.exe) is seen.
+// `-Name:value` form) of one BITS cmdlet call. Their values are read as
+// PowerShell reads an argument (psArgument): the `}` closing a script
+// block around the call is not part of the last one. Destinations are
+// scored after the sources, whichever comes first, so that a rename on
+// download (-Source x.txt -Destination x.exe) is seen.
 func (a *analysis) cmdletParams(from, end int) {
 	var (
 		dests   [4]span
 		nDests  int
 		srcExt  span
 		addDest = func(s span) {
+			if off := pathStart(a.lowOf(s)); off > 0 {
+				s.start += int32(off)
+			}
 			if nDests < len(dests) {
 				dests[nDests] = s
 				nDests++
@@ -198,27 +205,59 @@ func (a *analysis) cmdletParams(from, end int) {
 			a.explicitDest = true
 			switch {
 			case attached:
-				addDest(span{a.toks[m].start + int32(len(name)) + 2, a.toks[m].end})
+				s, _, last := a.psRun(m, end)
+				s, _ = afterColon(a.lowOf(s), s, -1)
+				addDest(s)
+				m = last
 			case m+1 < end && !isParam(a.lowOf(a.toks[m+1].span)):
-				s, last := a.joined(m+1, end, int32(max(pathStart(a.lowOf(a.toks[m+1].span)), 0)))
+				s, _, last := a.psRun(m+1, end)
 				addDest(s)
 				a.toks[m+1].used = true
 				m = last
 			}
 		case len(name) >= 2 && bytes.HasPrefix([]byte("source"), name):
 			if attached {
-				srcExt = a.source(span{a.toks[m].start + int32(len(name)) + 2, a.toks[m].end}, true)
+				s, obf, last := a.psRun(m, end)
+				s, obf = afterColon(a.lowOf(s), s, obf)
+				srcExt = a.sourceValue(s, obf, true)
+				m = last
 			}
 			for m+1 < end && !isParam(a.lowOf(a.toks[m+1].span)) {
-				m++
-				srcExt = a.sourceToken(m, true)
-				a.toks[m].used = true
+				s, obf, last := a.psRun(m+1, end)
+				srcExt = a.sourceValue(s, obf, true)
+				for ; m < last; m++ {
+					a.toks[m+1].used = true
+				}
 			}
 		}
 	}
 	for _, s := range dests[:nDests] {
 		a.dest(s, srcExt, true)
 	}
+}
+
+// afterColon returns the value of `-Name:value` read whole as s (low is
+// its lowercase), and its obfuscation offset moved with it.
+func afterColon(low []byte, s span, obf int32) (span, int32) {
+	i := int32(bytes.IndexByte(low, ':') + 1)
+	s.start += i
+	if obf -= i; obf < 0 {
+		obf = -1
+	}
+	return s, obf
+}
+
+// psRun reads the PowerShell argument that starts at toks[k] (psArgument)
+// over the tokens quoted white space joins to it, before toks[hi]. It
+// returns the value, its obfuscation offset and the last token it covers.
+func (a *analysis) psRun(k, hi int) (span, int32, int) {
+	_, last := a.joined(k, hi, 0)
+	t := a.toks[k]
+	s, obf, next := a.psArgument(a.psText, int(t.raw), int(a.toks[last].rawEnd), a.psArgv, t.argvQ)
+	for last > k && int(a.toks[last].raw) >= next {
+		last--
+	}
+	return s, obf, last
 }
 
 // scriptURLs reads every URL in a text that uses BITS, and takes the path
@@ -254,41 +293,59 @@ func (a *analysis) scriptURLs(lo, hi int) {
 	}
 	for k := lo; k < hi; k++ {
 		t := a.toks[k]
-		if t.used {
+		if t.used || urlStart(a.lowOf(t.span)) < 0 {
 			continue
 		}
-		us := urlStart(a.lowOf(t.span))
+		// The token read as PowerShell, no further than itself: a URL in
+		// `& {Start-BitsTransfer https://x/a.exe}` ends before the `}`.
+		// Should PowerShell's reading lose the URL (`}` before it), the
+		// token is read as it is.
+		s, obf, _ := a.psArgument(a.psText, int(t.raw), int(t.rawEnd), a.psArgv, t.argvQ)
+		us := urlStart(a.lowOf(s))
 		if us < 0 {
+			s, obf = t.span, t.obf
+			us = urlStart(a.lowOf(s))
+		}
+		ext := a.urlAt(s, us, obf, true)
+		if a.explicitDest || k+1 >= hi || a.toks[k+1].used || pathStart(a.lowOf(a.toks[k+1].span)) < 0 {
 			continue
 		}
-		ext := a.urlToken(k, us, true)
-		if a.explicitDest || k+1 >= hi || a.toks[k+1].used {
-			continue
+		p, _, _ := a.psRun(k+1, hi)
+		if off := pathStart(a.lowOf(p)); off >= 0 {
+			a.dest(span{p.start + int32(off), p.end}, ext, true)
 		}
-		if off := pathStart(a.lowOf(a.toks[k+1].span)); off >= 0 {
-			s, _ := a.joined(k+1, hi, int32(off))
-			a.dest(s, ext, true)
-			a.toks[k+1].used = true
-		}
+		a.toks[k+1].used = true
 	}
 }
 
 // sourceToken reads toks[m] as the remote name of a transfer and returns
 // the extension of the file it names.
 func (a *analysis) sourceToken(m int, cmdCtx bool) span {
-	lt := a.lowOf(a.toks[m].span)
-	if us := urlStart(lt); us >= 0 {
-		return a.urlToken(m, us, cmdCtx)
-	}
-	return a.source(a.toks[m].span, cmdCtx)
+	t := a.toks[m]
+	return a.sourceValue(t.span, t.obf, cmdCtx)
 }
 
-// urlToken reads the URL at offset us of toks[m], counting a quote or
-// caret inserted before the end of its host as obfuscation.
+// sourceValue reads s as the remote name of a transfer, obf being the
+// offset in it of the first quote or caret removed inside it (-1 for
+// none), and returns the extension of the file it names.
+func (a *analysis) sourceValue(s span, obf int32, cmdCtx bool) span {
+	if us := urlStart(a.lowOf(s)); us >= 0 {
+		return a.urlAt(s, us, obf, cmdCtx)
+	}
+	return a.source(s, cmdCtx)
+}
+
+// urlToken reads the URL at offset us of toks[m].
 func (a *analysis) urlToken(m, us int, cmdCtx bool) span {
 	t := a.toks[m]
-	u := a.url(span{t.start + int32(us), t.end}, cmdCtx)
-	if t.obf >= 0 && t.start+t.obf < u.hostEnd {
+	return a.urlAt(t.span, us, t.obf, cmdCtx)
+}
+
+// urlAt reads the URL at offset us of s, counting a quote or caret
+// removed before the end of its host (obf, -1 for none) as obfuscation.
+func (a *analysis) urlAt(s span, us int, obf int32, cmdCtx bool) span {
+	u := a.url(span{s.start + int32(us), s.end}, cmdCtx)
+	if obf >= 0 && s.start+obf < u.hostEnd {
 		a.found.set(factQuoteObfuscation)
 	}
 	return u.ext

@@ -26,6 +26,12 @@ type token struct {
 	// used marks a token already scored as a transfer's source or
 	// destination, so that a later pass does not score it again.
 	used bool
+	// argvQ reports that the token starts inside the double quotes of a
+	// command line's arguments (CommandLineToArgvW's rules).
+	argvQ bool
+	// raw and rawEnd are the token's bytes in the text it was read from,
+	// its quotes included (psArgument reads them again as PowerShell).
+	raw, rawEnd int32
 }
 
 func isSpace(c byte) bool {
@@ -63,13 +69,24 @@ func (a *analysis) tokenize(text []byte) (lo, hi int) {
 		doubleQuoted bool
 		singleQuoted bool
 		cmdStart     = true
+		// The token's first byte in text (-1 before it), and the
+		// command-line quoting there: argvQ with the backslashes before
+		// a quote counted, which a doubled quote inside quotes skips.
+		segStart      = -1
+		segArgvQ      bool
+		argvQ         bool
+		backslashes   int
+		skipArgvQuote bool
+		i             int
 	)
 	end := func(joinNext bool) {
+		segStart = -1
 		if !inToken {
 			return
 		}
 		cur.end = int32(len(a.norm))
 		cur.joinNext = joinNext
+		cur.rawEnd = int32(i)
 		a.toks = append(a.toks, cur)
 		inToken = false
 		pendingObf = -1
@@ -80,7 +97,8 @@ func (a *analysis) tokenize(text []byte) (lo, hi int) {
 				a.norm = append(a.norm, ' ')
 				a.low = append(a.low, ' ')
 			}
-			cur = token{span: span{start: int32(len(a.norm))}, obf: -1, cmdStart: cmdStart}
+			cur = token{span: span{start: int32(len(a.norm))}, obf: -1, cmdStart: cmdStart,
+				raw: int32(segStart), argvQ: segArgvQ}
 			cmdStart = false
 			inToken = true
 		} else if pendingObf >= 0 {
@@ -99,8 +117,28 @@ func (a *analysis) tokenize(text []byte) (lo, hi int) {
 			pendingObf = int32(len(a.norm)) - cur.start
 		}
 	}
-	for i := 0; i < len(text); i++ {
+	for i = 0; i < len(text); i++ {
 		c := text[i]
+		if segStart < 0 && !isSpace(c) {
+			segStart, segArgvQ = i, argvQ
+		}
+		switch {
+		case c == '\\':
+			backslashes++
+		case c == '"' && skipArgvQuote:
+			skipArgvQuote, backslashes = false, 0
+		case c == '"':
+			if backslashes%2 == 0 {
+				if argvQ && i+1 < len(text) && text[i+1] == '"' {
+					skipArgvQuote = true // `""` inside quotes is a literal quote
+				} else {
+					argvQ = !argvQ
+				}
+			}
+			backslashes = 0
+		default:
+			backslashes = 0
+		}
 		switch {
 		case isSpace(c):
 			end(doubleQuoted || singleQuoted)
