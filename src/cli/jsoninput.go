@@ -15,8 +15,9 @@ import (
 // (pretty-printed), a top-level array of events, Splunk REST export lines
 // ({"preview":false,"offset":N,"result":{...}}), results documents
 // ({"fields":[...],"results":[{...},...]}) and Elasticsearch or OpenSearch
-// search responses ({"took":N,"hits":{"hits":[{...},...]}}), the last two
-// streamed element by element.
+// search responses ({"took":N,"hits":{"hits":[{...},...]}}, bare or
+// wrapped in an async search's "response" or Kibana's "rawResponse"), the
+// last two streamed element by element.
 //
 // An event is named by the line where its value starts: an array's
 // element where the element starts, any other event where its top-level
@@ -283,6 +284,14 @@ func (in *jsonInput) readObject() error {
 				return err
 			}
 			streamed = streamed || hits
+		case key == "response" || key == "rawResponse":
+			// The async search API's response and Kibana's Inspect >
+			// Response wrap a search response in one of these.
+			var hits bool
+			if member, hits, err = in.readWrappedResponse(); err != nil {
+				return err
+			}
+			streamed = streamed || hits
 		default:
 			var raw json.RawMessage
 			if err := d.Decode(&raw); err != nil {
@@ -298,9 +307,88 @@ func (in *jsonInput) readObject() error {
 		return err
 	}
 	if !streamed {
-		in.event(append(obj, '}'), in.valueLine)
+		obj = append(obj, '}')
+		if err := searchError(obj); err != nil {
+			return err
+		}
+		in.event(obj, in.valueLine)
 	}
 	return nil
+}
+
+// readWrappedResponse reads the value of a top-level "response" or
+// "rawResponse": when it is a search response, its hits are streamed to
+// in.event (hits is true); otherwise its JSON text is returned, for the
+// event it belongs to.
+func (in *jsonInput) readWrappedResponse() (member []byte, hits bool, err error) {
+	d := in.d
+	tok, err := d.Token()
+	if err != nil {
+		return nil, false, err
+	}
+	if tok != json.Delim('{') {
+		member, err = appendRest(nil, d, tok)
+		return member, false, err
+	}
+	obj := []byte{'{'}
+	for d.More() {
+		if tok, err = d.Token(); err != nil {
+			return nil, false, err
+		}
+		key, _ := tok.(string)
+		var value []byte
+		if key == "hits" {
+			var streamed bool
+			if value, streamed, err = in.readSearchHits(); err != nil {
+				return nil, false, err
+			}
+			hits = hits || streamed
+		} else {
+			if tok, err = d.Token(); err != nil {
+				return nil, false, err
+			}
+			if value, err = appendRest(nil, d, tok); err != nil {
+				return nil, false, err
+			}
+		}
+		if !hits {
+			obj = appendMember(obj, key, value)
+		}
+	}
+	if _, err := d.Token(); err != nil { // '}'
+		return nil, false, err
+	}
+	obj = append(obj, '}')
+	if !hits {
+		if err := searchError(obj); err != nil {
+			return nil, false, err
+		}
+	}
+	return obj, hits, nil
+}
+
+// searchError returns the error an Elasticsearch or OpenSearch response
+// reports instead of hits ({"error":{"type":..,"reason":..},"status":400},
+// an async search's {"id":..,"is_running":false,"error":{..}}), or nil
+// when obj is no such response.
+func searchError(obj []byte) error {
+	if !bytes.Contains(obj, []byte(`"error"`)) {
+		return nil
+	}
+	var resp struct {
+		Error *struct {
+			Type   string `json:"type"`
+			Reason string `json:"reason"`
+		} `json:"error"`
+		Status    *json.RawMessage `json:"status"`
+		IsRunning *bool            `json:"is_running"`
+		Took      *json.RawMessage `json:"took"`
+	}
+	if json.Unmarshal(obj, &resp) != nil || resp.Error == nil || resp.Error.Type == "" && resp.Error.Reason == "" ||
+		resp.Status == nil && resp.IsRunning == nil && resp.Took == nil {
+		return nil
+	}
+	return fmt.Errorf("the search failed: %s: %s", resp.Error.Type, resp.Error.Reason)
 }
 
 // readSearchHits reads the value of a top-level "hits": in a search
@@ -421,6 +509,50 @@ func parseJSONEvent(raw []byte) (winevent.Event, error) {
 		if json.Unmarshal(raw, &hit) == nil && hit.Index != nil && bytes.HasPrefix(hit.Source, []byte("{")) {
 			raw = hit.Source
 		}
+	} else if bytes.Contains(raw, []byte(`"fields"`)) {
+		var hit struct {
+			Index  *json.RawMessage `json:"_index"`
+			Fields json.RawMessage  `json:"fields"`
+		}
+		if json.Unmarshal(raw, &hit) == nil && hit.Index != nil && bytes.HasPrefix(hit.Fields, []byte("{")) {
+			var err error
+			if raw, err = hitFields(hit.Fields); err != nil {
+				return winevent.Event{}, err
+			}
+		}
 	}
 	return winevent.ParseJSON(raw)
+}
+
+// hitFields turns a hit's "fields" (a search with "fields" or
+// "docvalue_fields" and no _source: {"winlog.event_id":["1"],...}, every
+// value an array, names dotted) into the document _source would have
+// held: an array of one value is that value, an array of several stays
+// an array, as _source holds several values; dotted names are the
+// flattened names of _source's objects.
+func hitFields(fields []byte) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(fields))
+	d.UseNumber()
+	if _, err := d.Token(); err != nil { // '{'
+		return nil, err
+	}
+	obj := make([]byte, 1, len(fields))
+	obj[0] = '{'
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		var value json.RawMessage
+		if err := d.Decode(&value); err != nil {
+			return nil, err
+		}
+		var items []json.RawMessage
+		if bytes.HasPrefix(value, []byte("[")) && json.Unmarshal(value, &items) == nil && len(items) == 1 {
+			value = items[0]
+		}
+		obj = appendMember(obj, key, value)
+	}
+	return append(obj, '}'), nil
 }

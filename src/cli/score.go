@@ -39,7 +39,9 @@ Input is told apart by its content, not its name (see the README for an
 example of each): CSV with a header row (a Splunk export; a _raw column of
 event XML is read as raw=t reads it), JSON lines, a JSON array or
 pretty-printed JSON (flat, nested as Event.System/Event.EventData, or Splunk
-REST exports), Winlogbeat/Elastic (ECS), EvtxECmd and Velociraptor exports,
+REST exports), Winlogbeat/Elastic (ECS; Elasticsearch or OpenSearch _search
+responses, hits with _source or only fields, async search and Kibana Inspect
+responses), EvtxECmd and Velociraptor exports,
 or Windows event XML (one event per line, or many per file,
 with or without <Events> and an XML declaration); UTF-8 or UTF-16 with a
 byte-order mark; gzip-compressed or not. One event may be up to %d MiB.
