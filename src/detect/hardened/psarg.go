@@ -4,14 +4,18 @@ package hardened
 // about_Special_Characters), as far as a cmdlet's argument needs it:
 //
 //   - outside quotes, the metacharacters white space, newline, `,`, `;`,
-//     `|`, `&`, `(`, `)`, `{` and `}` end an argument (so the `}` of
-//     `& {Start-BitsTransfer ... -Destination $env:TEMP\x.ps1}` closes the
-//     script block, not the path), and `#`, `<`, `>` do at its start;
+//     `|`, `&`, `(`, `)`, `{`, `}`, `<` and `>` end an argument (so the
+//     `}` of `& {Start-BitsTransfer ... -Destination $env:TEMP\x.ps1}`
+//     closes the script block, not the path; `a>b` redirects a to b), and
+//     `#` does at its start;
 //   - `'...'` is literal, `''` inside it is one `'`;
 //   - `"..."` is expandable: a backtick escapes the next character (`0 a b
 //     e f n r t v` name control characters), `""` inside it is one `"`;
-//   - outside quotes a backtick escapes the next character too, and quoted
-//     parts join the bare ones (`a'b c'd` is `ab cd`);
+//   - the curly quotes are quotes too: U+2018 to U+201B single, U+201C to
+//     U+201E double, any of a kind closing (or doubling) any other;
+//   - outside quotes a backtick escapes the next character too (a space:
+//     ``a` b`` is one argument), and quoted parts join the bare ones
+//     (`a'b c'd` is `ab cd`);
 //   - `$(...)`, `${...}` and an argument that starts with `(`, `{`, `@(`
 //     or `@{` are kept as written, brackets balanced (quotes inside them
 //     are skipped, not removed): PowerShell would evaluate them.
@@ -20,8 +24,8 @@ package hardened
 // command-line rules first (CommandLineToArgvW: `"` quotes, `\"` is a
 // literal quote, `""` inside quotes is one; powershell.exe joins the
 // arguments after its switches with spaces), which psArgument applies
-// when argv is set. As everywhere in hardened mode, a caret outside
-// quotes is removed (cmd.exe's escape).
+// when argv is set; they know no curly quotes. As everywhere in hardened
+// mode, a caret outside quotes is removed (cmd.exe's escape).
 
 // psReader is the state of one argument being read.
 type psReader struct {
@@ -49,6 +53,34 @@ func (r *psReader) emit(c byte) {
 	}
 	r.a.norm = append(r.a.norm, c)
 	r.a.low = append(r.a.low, lowerASCII(c))
+}
+
+// emitLit emits a character read as c whose bytes in the text are lit
+// (nil when they are c itself): a curly quote taken literally keeps its
+// own bytes.
+func (r *psReader) emitLit(c byte, lit []byte) {
+	if lit == nil {
+		r.emit(c)
+		return
+	}
+	for _, b := range lit {
+		r.emit(b)
+	}
+}
+
+// psQuoteClass returns the quote PowerShell reads the character U+2000+b
+// as (its UTF-8 bytes being E2 80 b): U+2018 to U+201B are single
+// quotes, U+201C to U+201E double quotes (about_Quoting_Rules; the
+// language specification's single-quote-character and
+// double-quote-character). It returns 0 for any other.
+func psQuoteClass(b byte) byte {
+	switch {
+	case b >= 0x98 && b <= 0x9B:
+		return '\''
+	case b >= 0x9C && b <= 0x9E:
+		return '"'
+	}
+	return 0
 }
 
 // removed records a quote, backtick or caret taken out of the value.
@@ -87,27 +119,31 @@ func escaped(c byte) byte {
 }
 
 // feed reads one character as PowerShell sees it and reports whether it
-// ends the argument (it is then not part of it).
-func (r *psReader) feed(c byte) (stop bool) {
+// ends the argument (it is then not part of it). lit is the character's
+// bytes when they are not c (a curly quote read as c), nil otherwise.
+func (r *psReader) feed(c byte, lit []byte) (stop bool) {
 	first := !r.started
 	r.started = true
 	if r.pendingClose {
 		r.pendingClose = false
 		if c == r.quote {
-			r.emit(c) // a doubled quote is one literal quote
+			r.emitLit(c, lit) // a doubled quote is one literal quote
 			return false
 		}
 		r.quote = 0
 	}
 	if r.escape {
 		r.escape = false
-		if c != '\n' && c != '\r' { // a backtick before a line break continues the line
+		switch {
+		case lit != nil:
+			r.emitLit(c, lit)
+		case c != '\n' && c != '\r': // a backtick before a line break continues the line
 			r.emit(escaped(c))
 		}
 		return false
 	}
 	if r.nest > 0 {
-		r.emit(c)
+		r.emitLit(c, lit)
 		switch {
 		case r.nestQuote != 0:
 			if c == r.nestQuote {
@@ -130,7 +166,7 @@ func (r *psReader) feed(c byte) (stop bool) {
 			r.pendingClose = true
 			r.removed()
 		} else {
-			r.emit(c)
+			r.emitLit(c, lit)
 		}
 		return false
 	case '"':
@@ -146,7 +182,7 @@ func (r *psReader) feed(c byte) (stop bool) {
 			r.emit(c)
 		default:
 			r.dollar = c == '$'
-			r.emit(c)
+			r.emitLit(c, lit)
 		}
 		return false
 	}
@@ -156,7 +192,7 @@ func (r *psReader) feed(c byte) (stop bool) {
 			r.nest = 1
 			r.emit(c)
 			return false
-		case '#', '<', '>': // a comment, a redirection
+		case '#': // a comment
 			return true
 		case '@':
 			r.dollar = true
@@ -165,8 +201,8 @@ func (r *psReader) feed(c byte) (stop bool) {
 		}
 	}
 	switch c {
-	case ' ', '\t', '\v', '\f', '\n', '\r', ',', ';', '|', '&', ')', '}':
-		return true
+	case ' ', '\t', '\v', '\f', '\n', '\r', ',', ';', '|', '&', ')', '}', '<', '>':
+		return true // `<` and `>` redirect (`a>b` writes a to b)
 	case '(', '{':
 		if !dollar {
 			return true // a new argument starts here
@@ -208,7 +244,7 @@ func (a *analysis) psArgument(text []byte, from, to int, argv, argvQ bool) (s sp
 				}
 				if j == to || text[j] != '"' {
 					for ; i < j; i++ {
-						if r.feed('\\') {
+						if r.feed('\\', nil) {
 							return r.span(), r.obf, i
 						}
 					}
@@ -218,12 +254,12 @@ func (a *analysis) psArgument(text []byte, from, to int, argv, argvQ bool) (s sp
 				// 2n backslashes and a quote: n backslashes, then the
 				// quote is syntax; 2n+1: n backslashes and a literal quote.
 				for k := 0; k < (j-i)/2; k++ {
-					if r.feed('\\') {
+					if r.feed('\\', nil) {
 						return r.span(), r.obf, i
 					}
 				}
 				if (j-i)%2 == 1 {
-					if r.feed('"') {
+					if r.feed('"', nil) {
 						return r.span(), r.obf, i
 					}
 					i = j
@@ -235,7 +271,7 @@ func (a *analysis) psArgument(text []byte, from, to int, argv, argvQ bool) (s sp
 			if c == '"' {
 				if argvQ && i+1 < to && text[i+1] == '"' {
 					i++
-					if r.feed('"') {
+					if r.feed('"', nil) {
 						return r.span(), r.obf, i
 					}
 					continue
@@ -245,7 +281,16 @@ func (a *analysis) psArgument(text []byte, from, to int, argv, argvQ bool) (s sp
 				continue
 			}
 		}
-		if r.feed(c) {
+		if c == 0xE2 && i+2 < to && text[i+1] == 0x80 {
+			if q := psQuoteClass(text[i+2]); q != 0 {
+				if r.feed(q, text[i:i+3]) {
+					break
+				}
+				i += 2
+				continue
+			}
+		}
+		if r.feed(c, nil) {
 			break
 		}
 	}

@@ -45,6 +45,28 @@ func TestPSArgument(t *testing.T) {
 		{text: `@(1,2) x`, want: `@(1,2)`, rest: ` x`},
 		{text: `a(b)`, want: `a`, rest: `(b)`},
 		{text: `# comment`, want: ``, rest: `# comment`},
+		{text: `a#b c`, want: `a#b`, rest: ` c`},
+		// Redirections end an argument anywhere outside quotes (`a>b`
+		// writes a to b); inside quotes they are characters.
+		{text: `C:\x\a.exe>out.txt`, want: `C:\x\a.exe`, rest: `>out.txt`},
+		{text: `C:\x\a.exe</string>`, want: `C:\x\a.exe`, rest: `</string>`},
+		{text: `'a>b' c`, want: `a>b`, rest: ` c`},
+		// A backtick-escaped space is part of the argument.
+		{text: "C:\\Users\\Public\\a` b.exe} x", want: `C:\Users\Public\a b.exe`, rest: `} x`},
+		{text: "C:\\a` ` b x", want: `C:\a  b`, rest: ` x`},
+		// Curly quotes are PowerShell's quotes: U+2018-U+201B single,
+		// U+201C-U+201E double, any of a kind closing any other of it.
+		{text: "\u2018C:\\a b.exe\u2019} x", want: `C:\a b.exe`, rest: `} x`},
+		{text: "\u201cC:\\a b.exe\u201d} x", want: `C:\a b.exe`, rest: `} x`},
+		{text: "\u201eC:\\a b.exe\u201c x", want: `C:\a b.exe`, rest: ` x`},
+		{text: "\u201aC:\\a b.exe' x", want: `C:\a b.exe`, rest: ` x`},
+		{text: "'it\u2019\u2019s a' x", want: "it\u2019s a", rest: ` x`},
+		{text: "\"a \u2018b\u2019 c\" x", want: "a \u2018b\u2019 c", rest: ` x`},
+		{text: "\u201ca `\u201d b\u201d x", want: "a \u201d b", rest: ` x`},
+		{text: "(Join-Path $env:TEMP \u2018a).exe\u2019) x", want: "(Join-Path $env:TEMP \u2018a).exe\u2019)", rest: ` x`},
+		// Other characters of that block are not quotes.
+		{text: "a\u2013b\u2020c x", want: "a\u2013b\u2020c", rest: ` x`},
+		{text: "\u2018C:\\a b.exe\u2019}\"", argv: true, want: `C:\a b.exe`, rest: "}\""},
 		// Command lines: CommandLineToArgvW's quotes come off first.
 		{text: `C:\Users\Public\a.exe}"`, argv: true, want: `C:\Users\Public\a.exe`, rest: `}"`},
 		{text: `\"C:\Users\Public\a}b.exe\"} x`, argv: true, want: `C:\Users\Public\a}b.exe`, rest: `} x`},
