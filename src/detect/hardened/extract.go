@@ -28,11 +28,13 @@ type analysis struct {
 	// destination (-Destination, name="Destination"), so a path that
 	// merely follows a URL is not taken for one.
 	explicitDest bool
-	// psText is the text whose BITS cmdlets are being read, and psArgv
-	// says that it is a process's command line (psArgument's argv).
+	// psText is the text being read (commandText), and psArgv says that
+	// it is a process's command line (psArgument's argv).
 	psText []byte
 	psArgv bool
-	facts  eventFacts
+	// psEndHi and psEndAt are psEnd's last answer (0: none).
+	psEndHi, psEndAt int
+	facts            eventFacts
 }
 
 func (a *analysis) reset() {
@@ -41,6 +43,7 @@ func (a *analysis) reset() {
 	a.urls, a.dests, a.procs, a.notify, a.titles, a.decoded = a.urls[:0], a.dests[:0], a.procs[:0], a.notify[:0], a.titles[:0], a.decoded[:0]
 	a.facts.process, a.facts.parent, a.facts.users, a.facts.hosts = a.facts.process[:0], a.facts.parent[:0], a.facts.users[:0], a.facts.hosts[:0]
 	a.facts.userless = false
+	a.psEndHi = 0
 }
 
 // whole copies a structured value (a path, a URL field) into the buffers
@@ -291,39 +294,61 @@ func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShe
 		return false
 	}
 	lo, hi := a.tokenize(text)
+	prevText, prevArgv := a.psText, a.psArgv
+	a.psText, a.psArgv = text, cmdLine
 	a.explicitDest = false
 	bits := false
+	// ps says that the command at toks[k] is PowerShell's, whose
+	// arguments PowerShell reads (psArgument): script text is, and so is
+	// what follows powershell.exe's name. cmd.exe named in PowerShell text
+	// reads its own command, to where PowerShell ends it (cmdUntil).
+	ps, cmdUntil := !cmdLine, -1
 	for k := lo; k < hi; k++ {
+		if cmdUntil >= 0 && k >= cmdUntil {
+			ps, cmdUntil = true, -1
+		}
 		t := a.toks[k]
 		lowToken := a.lowOf(t.span)
 		if urlStart(lowToken) >= 0 {
 			continue
 		}
-		base := basename(lowToken)
+		name := lowToken
+		if ps {
+			// `{` and `}` end a word in PowerShell (tokenize keeps them):
+			// `& {bitsadmin ...}` and `}else{bitsadmin ...` run bitsadmin.
+			if i := bytes.LastIndexAny(name, "{}"); i >= 0 {
+				name = name[i+1:]
+			}
+		}
+		base := basename(name)
 		switch {
 		case k == lo && procBitsadmin || nameIn(base, []string{"bitsadmin"}):
 			if t.obf >= 0 {
 				a.found.set(factQuoteObfuscation)
 			}
 			end := a.cmdEnd(k, hi)
-			a.bitsadmin(k, end)
+			k = a.bitsadmin(k, end, ps) - 1
 			bits = true
-			k = end - 1
 		case k == lo && procPowerShell || nameIn(base, powerShellNames):
+			ps, cmdUntil = true, -1
 			if a.powerShellArgs(k+1, a.cmdEnd(k, hi), depth) {
 				bits = true
 			}
+			a.psText, a.psArgv = text, cmdLine // decoding read another text
 		case nameIn(base, []string{"desktopimgdownldr"}):
 			end := a.cmdEnd(k, hi)
 			if a.desktopImgDownldr(k+1, end) {
 				bits = true
 			}
 			k = end - 1
+		case ps && nameIn(base, []string{"cmd"}):
+			ps, cmdUntil = false, a.cmdEnd(k, hi)
 		}
 	}
-	if found&anchorScript != 0 && a.cmdlets(text, cmdLine, lo, hi) {
+	if found&anchorScript != 0 && a.cmdlets(lo, hi) {
 		bits = true
 	}
+	a.psText, a.psArgv = prevText, prevArgv
 	return bits
 }
 
@@ -341,25 +366,53 @@ func switchName(lowToken []byte) []byte {
 }
 
 // obfuscatedSwitch reports a quote or caret inside a switch's name.
-func obfuscatedSwitch(t token, name []byte) bool {
-	return t.obf >= 1 && int(t.obf) <= len(name)
+func obfuscatedSwitch(obf int32, name []byte) bool {
+	return obf >= 1 && int(obf) <= len(name)
+}
+
+// bitsArgAt reads the argument of a bitsadmin command at toks[m], the
+// command ending before toks[end] and, in psText, at to (psEnd).
+// Launched by cmd.exe or as a process, the argument is the token
+// (cmd.exe's and CommandLineToArgvW's rules, which tokenize applies);
+// launched by PowerShell (ps), PowerShell reads it (psRun), and its
+// metacharacters end it and the command: the `}` of `& {bitsadmin
+// /transfer j https://x/a.exe C:\x\a.exe}` closes the script block.
+func (a *analysis) bitsArgAt(m, end, to int, ps bool) psArg {
+	if !ps {
+		t := a.toks[m]
+		return psArg{s: t.span, obf: t.obf, last: m, read: true}
+	}
+	return a.psRun(m, end, to)
 }
 
 // bitsadmin parses one bitsadmin command: toks[k] is the program and the
-// command ends before toks[end].
-func (a *analysis) bitsadmin(k, end int) {
+// command ends before toks[end]; ps says that PowerShell launched it
+// (bitsArgAt). It returns the index just past the command's last token.
+func (a *analysis) bitsadmin(k, end int, ps bool) int {
 	var (
 		expectTitle, pairing, notify, upload bool
 		notifyParsed                         bool
 		haveRemote                           bool
 		remoteExt                            span
 	)
-	for m := k + 1; m < end; m++ {
-		t := a.toks[m]
-		lowToken := a.lowOf(t.span)
+	to := 0 // where PowerShell's reading stops: psEnd, once per command
+	if ps {
+		to = a.psEnd(end)
+	}
+	m := k + 1
+	for ; m < end; m++ {
+		arg := a.bitsArgAt(m, end, to, ps)
+		if !arg.read {
+			break
+		}
+		if arg.closed {
+			end = arg.last + 1
+		}
+		lowToken := a.lowOf(arg.s)
 		if isSwitch(lowToken) {
+			m = arg.last
 			name := switchName(lowToken)
-			if obfuscatedSwitch(t, name) {
+			if obfuscatedSwitch(arg.obf, name) {
 				a.found.set(factQuoteObfuscation)
 			}
 			switch string(name) {
@@ -385,7 +438,17 @@ func (a *analysis) bitsadmin(k, end int) {
 			case "reset":
 				a.found.set(factBitsadminReset)
 			case "priority", "aclflags":
-				m++ // the switch's value
+				if m+1 < end && !arg.closed { // the switch's value
+					v := a.bitsArgAt(m+1, end, to, ps)
+					switch {
+					case !v.read: // the command ends before it
+						end = m + 1
+					case v.closed:
+						m, end = v.last, v.last+1
+					default:
+						m = v.last
+					}
+				}
 			case "download", "dynamic", "allusers", "rawreturn", "wrap", "nowrap", "verbose":
 			default:
 				expectTitle = true
@@ -395,49 +458,65 @@ func (a *analysis) bitsadmin(k, end int) {
 		if expectTitle {
 			expectTitle = false
 			if urlStart(lowToken) < 0 && pathStart(lowToken) < 0 {
-				a.titles = append(a.titles, t.span)
+				a.titles = append(a.titles, arg.s)
+				m = arg.last
 				continue
 			}
 		}
 		if notify {
-			a.notifyProgram(m, end)
+			m = a.notifyProgram(arg, m, end, to, ps)
 			notifyParsed = true
 			break
 		}
 		if pairing {
 			if !haveRemote {
-				remoteExt = a.sourceToken(m, true)
+				remoteExt = a.sourceValue(arg.s, arg.obf, true)
 				haveRemote = true
+				m = arg.last
 				continue
 			}
 			haveRemote = false
+			m = arg.last
 			if upload {
 				// The local file of an upload is what leaves, not a payload.
 				continue
 			}
-			s, last := a.joined(m, end, int32(max(pathStart(lowToken), 0)))
+			s := arg.s
+			if !ps {
+				s, m = a.joined(m, end, 0)
+			}
+			s.start += int32(max(pathStart(lowToken), 0))
 			a.dest(s, remoteExt, true)
-			m = last
 			continue
 		}
+		m = arg.last
 		if us := urlStart(lowToken); us >= 0 {
-			a.urlToken(m, us, true)
+			a.urlAt(arg.s, us, arg.obf, true)
 		}
 	}
 	if notify && !notifyParsed {
 		// `/SetNotifyCmdLine job` cut short: the switch alone still says it.
 		a.found.set(factNotifyCmdline)
 	}
+	return min(m, end)
 }
 
-// notifyProgram reads the program and parameters of /SetNotifyCmdLine,
-// which start at toks[m] and run to the end of the command.
-func (a *analysis) notifyProgram(m, end int) {
-	prog, last := a.joined(m, end, 0)
-	p := a.lowOf(prog)
+// notifyProgram reads the program and parameters of /SetNotifyCmdLine:
+// prog, read at toks[m], and the arguments that follow it to the end of
+// the command, before toks[end] (ps: as bitsArgAt reads them, to
+// psText[to]). It returns the index just past the last token read.
+func (a *analysis) notifyProgram(prog psArg, m, end, to int, ps bool) int {
+	last := prog.last
+	if !ps {
+		prog.s, last = a.joined(m, end, 0)
+	}
+	p := a.lowOf(prog.s)
 	if string(p) == "null" {
 		// `/SetNotifyCmdLine job NULL NULL` clears the command.
-		return
+		if !ps {
+			return end
+		}
+		return last + 1
 	}
 	a.found.set(factNotifyCmdline)
 	if nameIn(basename(p), interpreterNames) || bytes.Contains(p, []byte("%comspec%")) {
@@ -446,16 +525,35 @@ func (a *analysis) notifyProgram(m, end int) {
 	if isUserWritable(p) {
 		a.found.set(factNotifyUserWritable)
 	}
-	for k := last + 1; k < end; k++ {
-		lowToken := a.lowOf(a.toks[k].span)
-		if k == last+1 && nameIn(basename(lowToken), interpreterNames) {
+	whole := prog.s
+	final := prog.closed
+	for k, first := last+1, true; k < end && !final; k, first = k+1, false {
+		var v span
+		if ps {
+			// PowerShell's values are copied one after another, a space
+			// between them, so that the command is one readable span.
+			a.norm, a.low = append(a.norm, ' '), append(a.low, ' ')
+			arg := a.bitsArgAt(k, end, to, true)
+			if !arg.read {
+				a.norm, a.low = a.norm[:len(a.norm)-1], a.low[:len(a.low)-1]
+				break
+			}
+			v, k, final = arg.s, arg.last, arg.closed
+		} else {
+			v = a.toks[k].span
+		}
+		last = k
+		whole.end = v.end
+		lowToken := a.lowOf(v)
+		if first && nameIn(basename(lowToken), interpreterNames) {
 			a.found.set(factNotifyInterpreter)
 		}
 		if isUserWritable(lowToken) {
 			a.found.set(factNotifyUserWritable)
 		}
 	}
-	a.notify = append(a.notify, span{prog.start, a.toks[end-1].end})
+	a.notify = append(a.notify, whole)
+	return last + 1
 }
 
 // desktopImgDownldr reads desktopimgdownldr.exe /lockscreenurl:, a

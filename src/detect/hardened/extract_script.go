@@ -24,7 +24,7 @@ func (a *analysis) powerShellArgs(from, end, depth int) bool {
 		name := switchName(lt)
 		if isEncodedCommandSwitch(name) {
 			a.found.set(factEncodedCommand)
-			if obfuscatedSwitch(t, name) {
+			if obfuscatedSwitch(t.obf, name) {
 				a.found.set(factQuoteObfuscation)
 			}
 			payload := a.norm[t.start+1+int32(len(name)) : t.end]
@@ -120,11 +120,9 @@ func containsAny(b []byte, subs [][]byte) bool {
 }
 
 // cmdlets reads BITS cmdlets and COM use in toks[lo:hi], the tokens of
-// text, and, when there are any, the URLs and destinations of the whole
-// text. cmdLine says that text is a process's command line. It reports
-// whether the text uses BITS.
-func (a *analysis) cmdlets(text []byte, cmdLine bool, lo, hi int) bool {
-	a.psText, a.psArgv = text, cmdLine
+// a.psText, and, when there are any, the URLs and destinations of the
+// whole text. It reports whether the text uses BITS.
+func (a *analysis) cmdlets(lo, hi int) bool {
 	found := false
 	// A cmdlet call's parameters run to the end of its command or to the
 	// next cmdlet, whichever comes first: each token is read by one call,
@@ -193,41 +191,54 @@ func (a *analysis) cmdletParams(from, end int) {
 			}
 		}
 	)
+	// used marks the tokens of a value read, so that scriptURLs does
+	// not read them again; those of an expression stay for it, as any
+	// URL of the text: `-Source ('https://x/a.exe')` names its host.
+	used := func(v psArg, m int) {
+		if isExpression(a.lowOf(v.s)) {
+			return
+		}
+		for ; m <= v.last; m++ {
+			a.toks[m].used = true
+		}
+	}
+	to := a.psEnd(end)
 	for m := from; m < end; m++ {
 		lt := a.lowOf(a.toks[m].span)
 		if !isParam(lt) {
 			continue
 		}
 		name := switchName(lt)
-		attached := len(name)+1 < len(lt)
+		// `-Name:value`; `-Name:` alone takes the next argument.
+		attached := len(name)+2 < len(lt)
+		next := func() bool { return m+1 < end && !isParam(a.lowOf(a.toks[m+1].span)) }
 		switch {
 		case len(name) >= 4 && bytes.HasPrefix([]byte("destination"), name):
 			a.explicitDest = true
 			switch {
 			case attached:
-				s, _, last := a.psRun(m, end)
-				s, _ = afterColon(a.lowOf(s), s, -1)
+				v := a.psRun(m, end, to)
+				s, _ := afterColon(a.lowOf(v.s), v.s, -1)
 				addDest(s)
-				m = last
-			case m+1 < end && !isParam(a.lowOf(a.toks[m+1].span)):
-				s, _, last := a.psRun(m+1, end)
-				addDest(s)
-				a.toks[m+1].used = true
-				m = last
+				m = v.last
+			case next():
+				v := a.psRun(m+1, end, to)
+				addDest(v.s)
+				used(v, m+1)
+				m = v.last
 			}
 		case len(name) >= 2 && bytes.HasPrefix([]byte("source"), name):
 			if attached {
-				s, obf, last := a.psRun(m, end)
-				s, obf = afterColon(a.lowOf(s), s, obf)
+				v := a.psRun(m, end, to)
+				s, obf := afterColon(a.lowOf(v.s), v.s, v.obf)
 				srcExt = a.sourceValue(s, obf, true)
-				m = last
+				m = v.last
 			}
-			for m+1 < end && !isParam(a.lowOf(a.toks[m+1].span)) {
-				s, obf, last := a.psRun(m+1, end)
-				srcExt = a.sourceValue(s, obf, true)
-				for ; m < last; m++ {
-					a.toks[m+1].used = true
-				}
+			for next() {
+				v := a.psRun(m+1, end, to)
+				srcExt = a.sourceValue(v.s, v.obf, true)
+				used(v, m+1)
+				m = v.last
 			}
 		}
 	}
@@ -247,17 +258,67 @@ func afterColon(low []byte, s span, obf int32) (span, int32) {
 	return s, obf
 }
 
-// psRun reads the PowerShell argument that starts at toks[k] (psArgument)
-// over the tokens quoted white space joins to it, before toks[hi]. It
-// returns the value, its obfuscation offset and the last token it covers.
-func (a *analysis) psRun(k, hi int) (span, int32, int) {
-	_, last := a.joined(k, hi, 0)
-	t := a.toks[k]
-	s, obf, next := a.psArgument(a.psText, int(t.raw), int(a.toks[last].rawEnd), a.psArgv, t.argvQ)
-	for last > k && int(a.toks[last].raw) >= next {
-		last--
+// psEnd returns the offset in psText just past the command or call whose
+// tokens end before toks[hi]: past toks[hi-1] and the separators after it
+// that end no command (the `)` closing an expression around its last
+// argument, for one). The last answer is kept (tokens are numbered
+// across an event's texts, so hi names one command), so that many calls
+// ending at the same command read its separators once.
+func (a *analysis) psEnd(hi int) int {
+	if hi == a.psEndHi {
+		return a.psEndAt
 	}
-	return s, obf, last
+	a.psEndHi = hi
+	i := int(a.toks[hi-1].rawEnd)
+	for i < len(a.psText) {
+		switch c := a.psText[i]; {
+		case isSpace(c), c == '(', c == ')', c == ',', c == '<', c == '>':
+			i++
+		default:
+			a.psEndAt = i
+			return i
+		}
+	}
+	a.psEndAt = i
+	return i
+}
+
+// psArg is one PowerShell argument read by psRun.
+type psArg struct {
+	s    span
+	obf  int32 // the obfuscation offset in s, -1 for none
+	last int   // the last token the argument covers
+	// read reports that PowerShell read anything there: nothing when the
+	// token starts with what ends an argument, such as the `}` closing a
+	// script block. closed reports that the argument ended at a `}` or
+	// `)`, which closes the block or expression around its command.
+	read, closed bool
+}
+
+// psRun reads the PowerShell argument that starts at toks[k] (psArgument),
+// no further than psText[to] (psEnd(hi) for the command or call ending
+// before toks[hi]), nor past toks[hi-1]: quoted white space, a
+// backtick-escaped space or a parenthesised expression carry it over the
+// tokens that follow. An argument the tokenizer split at a `(` (which
+// ends its tokens) starts at that `(`: `-Destination (Join-Path $env:TEMP
+// 'a.exe')` is the whole expression.
+func (a *analysis) psRun(k, hi, to int) psArg {
+	t := a.toks[k]
+	from := int(t.raw)
+	// Only white space and `(` lie between a token and the one before
+	// it here, so this walk stays in the gap before toks[k].
+	for j := from; j > 0 && (a.psText[j-1] == '(' || isSpace(a.psText[j-1])); j-- {
+		if a.psText[j-1] == '(' {
+			from = j - 1
+		}
+	}
+	s, obf, next := a.psArgument(a.psText, from, to, a.psArgv, t.argvQ)
+	last := k
+	for last+1 < hi && int(a.toks[last+1].raw) < next {
+		last++
+	}
+	closed := next < len(a.psText) && (a.psText[next] == '}' || a.psText[next] == ')')
+	return psArg{s: s, obf: obf, last: last, read: s.len() > 0 || !closed && next > from, closed: closed}
 }
 
 // scriptURLs reads every URL in a text that uses BITS, and takes the path
@@ -310,29 +371,40 @@ func (a *analysis) scriptURLs(lo, hi int) {
 		if a.explicitDest || k+1 >= hi || a.toks[k+1].used || pathStart(a.lowOf(a.toks[k+1].span)) < 0 {
 			continue
 		}
-		p, _, _ := a.psRun(k+1, hi)
-		if off := pathStart(a.lowOf(p)); off >= 0 {
-			a.dest(span{p.start + int32(off), p.end}, ext, true)
+		// The path's tokens are marked read: a value PowerShell carries
+		// over many tokens (a backtick-escaped space) is read once.
+		e := a.cmdEnd(k+1, hi)
+		p := a.psRun(k+1, e, a.psEnd(e))
+		if off := pathStart(a.lowOf(p.s)); off >= 0 {
+			a.dest(span{p.s.start + int32(off), p.s.end}, ext, true)
 		}
-		a.toks[k+1].used = true
+		for m := k + 1; m <= p.last; m++ {
+			a.toks[m].used = true
+		}
 	}
-}
-
-// sourceToken reads toks[m] as the remote name of a transfer and returns
-// the extension of the file it names.
-func (a *analysis) sourceToken(m int, cmdCtx bool) span {
-	t := a.toks[m]
-	return a.sourceValue(t.span, t.obf, cmdCtx)
 }
 
 // sourceValue reads s as the remote name of a transfer, obf being the
 // offset in it of the first quote or caret removed inside it (-1 for
 // none), and returns the extension of the file it names.
 func (a *analysis) sourceValue(s span, obf int32, cmdCtx bool) span {
+	if isExpression(a.lowOf(s)) {
+		// PowerShell computes it: kept as written (a URL written inside
+		// it is read with the text's other URLs, scriptURLs).
+		a.urls = append(a.urls, s)
+		return span{}
+	}
 	if us := urlStart(a.lowOf(s)); us >= 0 {
 		return a.urlAt(s, us, obf, cmdCtx)
 	}
 	return a.source(s, cmdCtx)
+}
+
+// isExpression reports a PowerShell argument that is an expression or
+// a subexpression, `(...)`, `$(...)` or `@(...)` (psArgument keeps them
+// as written): its value is computed when the command runs.
+func isExpression(v []byte) bool {
+	return len(v) > 0 && v[0] == '(' || len(v) > 1 && (v[0] == '$' || v[0] == '@') && v[1] == '('
 }
 
 // urlToken reads the URL at offset us of toks[m].
