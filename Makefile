@@ -10,7 +10,7 @@ BIN         := bin/bitsscore
 # LOCKSTEP_RUNS is how many sessions each end-to-end scenario runs.
 BENCH       ?= .
 BENCHTIME   ?= 1s
-LOCKSTEP_RUNS ?= 4
+LOCKSTEP_RUNS ?= 8
 # Fuzzing: `make fuzz FUZZTIME=5m` runs every fuzz target for that long.
 FUZZTIME    ?= 30s
 
