@@ -115,7 +115,20 @@ func (r *Reader) Await() error {
 // its slices, which then belong to msg and not to the Reader: a caller can
 // keep one message while the next one is read, by alternating two. Its
 // errors are ReadMessage's.
-func (r *Reader) ReadMessageInto(msg *Message) error {
+func (r *Reader) ReadMessageInto(msg *Message) error { return r.ReadMessageFunc(msg, nil) }
+
+// ReadMessageFunc is ReadMessageInto that reports the body as it arrives:
+// after each read that adds to the body, it calls arrived with the body so
+// far and the length its header declares, so that a caller can begin on a
+// long body while the rest is still on its way. arrived runs on the
+// caller's goroutine, between reads.
+//
+// Bytes once passed to arrived never change. The buffer that holds them
+// may: while the body grows toward its declared length (see readN), a
+// later call can pass a slice of a new array, and the old one is no
+// longer written. Once cap(body) is the declared length, every later call
+// passes the same array.
+func (r *Reader) ReadMessageFunc(msg *Message, arrived func(body []byte, length int)) error {
 	start := r.offset
 	metaLen, bodyLen, err := r.readHeader()
 	if err != nil {
@@ -128,10 +141,10 @@ func (r *Reader) ReadMessageInto(msg *Message) error {
 	if bodyLen > int64(maxBody) {
 		return &FormatError{Offset: start, Msg: fmt.Sprintf("body length %d is over the limit of %d bytes", bodyLen, maxBody), Err: ErrTooLarge}
 	}
-	if msg.Metadata, err = r.readN(msg.Metadata, int(metaLen)); err != nil {
+	if msg.Metadata, err = r.readN(msg.Metadata, int(metaLen), nil); err != nil {
 		return &FormatError{Offset: start, Msg: fmt.Sprintf("metadata cut short (declared %d bytes), %d arrived", metaLen, len(msg.Metadata)), Err: err}
 	}
-	if msg.Body, err = r.readN(msg.Body, int(bodyLen)); err != nil {
+	if msg.Body, err = r.readN(msg.Body, int(bodyLen), arrived); err != nil {
 		return &FormatError{Offset: start, Msg: fmt.Sprintf("body cut short (declared %d bytes), %d arrived", bodyLen, len(msg.Body)), Err: err}
 	}
 	return nil
@@ -151,14 +164,23 @@ func (r *Reader) limits() (maxMeta, maxBody int) {
 // readN reads exactly n bytes into buf, reusing its capacity. It grows the
 // buffer as bytes arrive rather than trusting n up front, so a header that
 // lies about its length costs at most what was actually sent, plus
-// trustedBodyAlloc once initialBodyAlloc bytes have arrived.
-func (r *Reader) readN(buf []byte, n int) ([]byte, error) {
+// trustedBodyAlloc once initialBodyAlloc bytes have arrived. A non-nil
+// arrived hears of every read that adds to buf (ReadMessageFunc).
+func (r *Reader) readN(buf []byte, n int, arrived func([]byte, int)) ([]byte, error) {
 	buf = buf[:0]
+	trusted := false // the buffer has grown once toward n after initialBodyAlloc bytes
 	for len(buf) < n {
-		if len(buf) == cap(buf) {
-			grow := max(cap(buf), initialBodyAlloc, r.proven-len(buf))
+		// A buffer kept from a smaller message grows to the new length as
+		// soon as the first MiB has come, not when it is full: a caller
+		// scoring the body as it arrives (ReadMessageFunc) waits for the
+		// buffer the body will stay in, and the copy is of one MiB, not
+		// of the old buffer's whole size.
+		early := !trusted && len(buf) >= initialBodyAlloc && cap(buf) < n
+		if len(buf) == cap(buf) || early {
+			grow := max(cap(buf)-len(buf), len(buf), initialBodyAlloc, r.proven-len(buf))
 			if len(buf) >= initialBodyAlloc {
 				grow = max(grow, trustedBodyAlloc)
+				trusted = true
 			}
 			grow = min(grow, n-len(buf))
 			grown := make([]byte, len(buf), len(buf)+grow)
@@ -166,9 +188,24 @@ func (r *Reader) readN(buf []byte, n int) ([]byte, error) {
 			buf = grown
 		}
 		want := min(n, cap(buf))
-		got, err := io.ReadFull(r.br, buf[len(buf):want])
+		var got int
+		var err error
+		if arrived == nil {
+			got, err = io.ReadFull(r.br, buf[len(buf):want])
+		} else {
+			// One read at a time, each reported: a pipe hands over what it
+			// holds, a pipe's worth or less. As with ReadFull, an error
+			// that comes with the last bytes wanted is no error.
+			got, err = r.br.Read(buf[len(buf):want])
+			if len(buf)+got == want {
+				err = nil
+			}
+		}
 		buf = buf[:len(buf)+got]
 		r.offset += int64(got)
+		if got > 0 && arrived != nil {
+			arrived(buf, n)
+		}
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

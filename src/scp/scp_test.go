@@ -368,3 +368,139 @@ func TestBufferGrowsAtOnceToAProvenSize(t *testing.T) {
 		t.Errorf("%.0f allocations to read a %d-byte body the peer has sent before, %.0f for a 2-byte one", got, len(large), tiny)
 	}
 }
+
+// ReadMessageFunc reports a body as it arrives: growing prefixes of the
+// body, each with the declared length, the last one the whole body; bytes
+// once reported never change; and the message and its errors are
+// ReadMessageInto's, however the stream is cut into reads.
+func TestReadMessageFuncReportsTheBodyAsItArrives(t *testing.T) {
+	body := make([]byte, 3*initialBodyAlloc+12345)
+	for i := range body {
+		body[i] = byte('a' + i%26)
+	}
+	var stream bytes.Buffer
+	w := NewWriter(&stream)
+	w.WriteMessage([]byte(`{"action":"execute"}`), body)
+	w.WriteMessage([]byte(`{"action":"execute"}`), []byte("x\n"))
+	w.WriteMessage([]byte(`{"action":"execute"}`), nil)
+	readers := map[string]func(io.Reader) io.Reader{
+		"whole":    func(r io.Reader) io.Reader { return r },
+		"half":     iotest.HalfReader,
+		"one byte": iotest.OneByteReader,
+		"data+err": iotest.DataErrReader,
+		"64 KiB":   func(r io.Reader) io.Reader { return &piecesReader{r: r, piece: 64 << 10} },
+	}
+	for name, wrap := range readers {
+		t.Run(name, func(t *testing.T) {
+			if name == "one byte" {
+				body := body[:70000] // a byte a read: keep it short
+				var s bytes.Buffer
+				NewWriter(&s).WriteMessage([]byte(`{}`), body)
+				checkArrivals(t, NewReader(wrap(&s)), body)
+				return
+			}
+			r := NewReader(wrap(bytes.NewReader(stream.Bytes())))
+			checkArrivals(t, r, body)
+			checkArrivals(t, r, []byte("x\n"))
+			checkArrivals(t, r, nil)
+			if err := r.ReadMessageFunc(&Message{}, func([]byte, int) { t.Error("arrived at the end of input") }); err != io.EOF {
+				t.Errorf("at the end: %v, want io.EOF", err)
+			}
+		})
+	}
+	// A body cut short: the same error as ReadMessageInto, after the bytes
+	// that did arrive were reported.
+	cut := stream.Bytes()[:len(stream.Bytes())/3]
+	_, want := NewReader(bytes.NewReader(cut)).ReadMessage()
+	reported := 0
+	err := NewReader(bytes.NewReader(cut)).ReadMessageFunc(&Message{}, func(b []byte, _ int) { reported = len(b) })
+	if want == nil || err == nil || err.Error() != want.Error() {
+		t.Errorf("cut short: %v, want %v", err, want)
+	}
+	if reported == 0 {
+		t.Error("cut short: the bytes that arrived were not reported")
+	}
+}
+
+func checkArrivals(t *testing.T, r *Reader, body []byte) {
+	t.Helper()
+	var msg Message
+	var seen [][]byte  // what each call was given, as given
+	var added [][]byte // a copy of what each call added
+	err := r.ReadMessageFunc(&msg, func(b []byte, length int) {
+		if length != len(body) {
+			t.Fatalf("declared length %d, want %d", length, len(body))
+		}
+		prev := 0
+		if len(seen) > 0 {
+			prev = len(seen[len(seen)-1])
+		}
+		if len(b) <= prev {
+			t.Fatalf("a report of %d bytes after one of %d", len(b), prev)
+		}
+		seen = append(seen, b)
+		added = append(added, bytes.Clone(b[prev:]))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(msg.Body, body) {
+		t.Fatalf("body of %d bytes, want %d", len(msg.Body), len(body))
+	}
+	if len(body) == 0 {
+		if len(seen) != 0 {
+			t.Errorf("%d reports for an empty body", len(seen))
+		}
+		return
+	}
+	if len(seen) == 0 || len(seen[len(seen)-1]) != len(body) {
+		t.Fatalf("the last report is not the whole body")
+	}
+	prev := 0
+	for i, b := range seen {
+		if !bytes.Equal(b[prev:], added[i]) || !bytes.Equal(b, body[:len(b)]) {
+			t.Fatalf("report %d changed after it was made, or is not the body's prefix", i)
+		}
+		prev = len(b)
+	}
+}
+
+// A piecesReader returns at most piece bytes a read, as a pipe returns
+// what it holds.
+type piecesReader struct {
+	r     io.Reader
+	piece int
+}
+
+func (p *piecesReader) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.piece)]) }
+
+// A buffer kept from a smaller body takes the next, larger one in its
+// final array as soon as the first MiB of it has come (so that a caller
+// scoring a body as it arrives can start), not only once the old buffer
+// is full.
+func TestKeptBufferGrowsOnceTheFirstMegabyteHasCome(t *testing.T) {
+	var stream bytes.Buffer
+	w := NewWriter(&stream)
+	w.WriteMessage(nil, bytes.Repeat([]byte("a"), 4<<20))
+	w.WriteMessage(nil, bytes.Repeat([]byte("b"), 4<<20+4096))
+	r := NewReader(&piecesReader{r: &stream, piece: 256 << 10})
+	var msg Message
+	if err := r.ReadMessageInto(&msg); err != nil {
+		t.Fatal(err)
+	}
+	finalFrom := -1
+	err := r.ReadMessageFunc(&msg, func(b []byte, length int) {
+		if cap(b) >= length && finalFrom < 0 {
+			finalFrom = len(b)
+		}
+		if finalFrom >= 0 && cap(b) < length {
+			t.Fatalf("the buffer shrank after it had its final size")
+		}
+	})
+	if err != nil || len(msg.Body) != 4<<20+4096 {
+		t.Fatalf("%d bytes, %v", len(msg.Body), err)
+	}
+	if finalFrom < 0 || finalFrom > initialBodyAlloc+2*256<<10 {
+		t.Errorf("the buffer had its final size from byte %d; want by %d (the first MiB and a read)", finalFrom, initialBodyAlloc+2*256<<10)
+	}
+}
