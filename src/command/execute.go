@@ -59,7 +59,11 @@ func (s *Session) executeLoop(scorer *parallelScorer) error {
 	var msg scp.Message
 	largest := -1
 	for chunk := 1; ; chunk++ {
-		err := s.in.ReadMessageInto(&msg)
+		arriving := scorer.beginArrival()
+		err := s.in.ReadMessageFunc(&msg, arriving.arrived)
+		if err != nil {
+			arriving.stop()
+		}
 		if err == io.EOF {
 			s.log.printf("end of input after %d chunks", chunk-1)
 			return nil
@@ -73,16 +77,18 @@ func (s *Session) executeLoop(scorer *parallelScorer) error {
 		}
 		req, err := scp.DecodeRequest(msg.Metadata)
 		if err != nil {
+			arriving.stop()
 			return fmt.Errorf("bitsscore: chunk %d: %w", chunk, err)
 		}
 		if req.Action != scp.ActionExecute {
+			arriving.stop()
 			return fmt.Errorf("bitsscore: protocol error: chunk %d is a second %q request", chunk, req.Action)
 		}
-		body, err := scorer.score(msg.Body)
+		body, early, err := arriving.finish(msg.Body)
 		if err != nil {
 			return fmt.Errorf("bitsscore: chunk %d: %w", chunk, err)
 		}
-		s.log.printf("chunk %d: %d bytes in, %d bytes out, finished=%t", chunk, len(msg.Body), body.Len(), req.Finished)
+		s.log.printf("chunk %d: %d bytes in (%d handed out as they arrived), %d bytes out, finished=%t", chunk, len(msg.Body), early, body.Len(), req.Finished)
 		if err := s.out.WriteMessageBody(finishedMeta(req.Finished), body); err != nil {
 			// The output is gone or the stream is broken: no error
 			// reply can follow.

