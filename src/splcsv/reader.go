@@ -280,6 +280,45 @@ func indexCommaOrNewline(b []byte) int {
 	return -1
 }
 
+// A BoundaryScan finds record boundaries, by the quote parity
+// RecordBoundary uses, in a body that grows as it arrives: it looks at each
+// byte once, however the body is cut into arrivals, so that searching a
+// body read a byte at a time costs what searching it whole does. The zero
+// value starts at offset 0, outside quotes.
+type BoundaryScan struct {
+	pos      int  // the bytes before pos are accounted for
+	inQuotes bool // quote parity at pos
+}
+
+// StartAt restarts the scan at offset at, a record start.
+func (s *BoundaryScan) StartAt(at int) { s.pos, s.inQuotes = at, false }
+
+// Next returns the first record start after from, in body as far as it
+// has arrived, or -1 when none has arrived yet: then a later call, with
+// more of the same body, goes on where this one stopped. from counts only
+// when it is past where the scan has got to; bytes skipped to reach it are
+// counted for parity, not searched. body must be the same bytes each
+// call, grown.
+func (s *BoundaryScan) Next(body []byte, from int) int {
+	if from > s.pos {
+		from = min(from, len(body))
+		s.inQuotes = s.inQuotes != (bytes.Count(body[s.pos:from], []byte{'"'})%2 == 1)
+		s.pos = from
+	}
+	for ; s.pos < len(body); s.pos++ {
+		switch body[s.pos] {
+		case '"':
+			s.inQuotes = !s.inQuotes
+		case '\n':
+			if !s.inQuotes {
+				s.pos++
+				return s.pos
+			}
+		}
+	}
+	return -1
+}
+
 // RecordBoundary returns the offset of the first record start at or after
 // from, found by quote parity: a "\n" ends a record when an even number of
 // quotes precede it, since quoted fields open and close with one quote and
