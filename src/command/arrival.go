@@ -29,6 +29,10 @@ import (
 // is worth it only when it is long.
 const earlyRunBytes = 256 << 10
 
+// maxEarlyHeader is how much of a chunk may arrive before its header ends
+// for the chunk to be scored as it arrives.
+const maxEarlyHeader = 1 << 20
+
 // earlyBoundaryWindow is how far back from the end of what has arrived
 // the search for a run's end starts: the run ends at the first record
 // boundary after it.
@@ -50,6 +54,11 @@ type arrival struct {
 	bounds  []int    // bounds[i] and bounds[i+1] bound run i
 	cuts    int      // bounds set so far (the session's goroutine's count)
 	early   int      // bounds the early runs may use, leaving finish its share
+	// scan finds the header's end, then each run's, looking at each byte
+	// once however the chunk is cut into reads: a peer that trickles a
+	// chunk in costs what one that sends it whole does.
+	scan      splcsv.BoundaryScan
+	headerEnd int // where the header ends, once it has arrived; 0 before
 
 	published atomic.Int64 // runs that may be claimed
 	claimed   atomic.Int64 // runs claimed
@@ -72,11 +81,21 @@ func (a *arrival) arrived(body []byte, length int) {
 		return // the whole chunk is here: finish cuts what is left
 	}
 	if !a.active {
-		// Only a large chunk, only once its buffer is the one it will
-		// stay in (scp grows a buffer to the declared length once the
-		// first MiB has come), and only once its header is whole.
-		if length < minParallelBody || cap(body) < length || len(body) < earlyRunBytes {
-			a.refused = length < minParallelBody
+		// Only a large chunk, only once its header is whole (a header
+		// of a MiB is no header), and only once its buffer is the one it
+		// will stay in (scp grows a buffer to the declared length once
+		// the first MiB has come).
+		if length < minParallelBody {
+			a.refused = true
+			return
+		}
+		if a.headerEnd == 0 {
+			if a.headerEnd = a.scan.Next(body, 0); a.headerEnd < 0 {
+				a.headerEnd, a.refused = 0, len(body) >= maxEarlyHeader
+				return
+			}
+		}
+		if cap(body) < length || len(body) < earlyRunBytes {
 			return
 		}
 		if !a.begin(body, length) {
@@ -85,9 +104,9 @@ func (a *arrival) arrived(body []byte, length int) {
 	}
 	cut := a.bounds[a.cuts-1]
 	for len(body)-cut >= earlyRunBytes && a.cuts < a.early {
-		end := splcsv.RecordBoundary(body, cut, max(cut, len(body)-earlyBoundaryWindow))
+		end := a.scan.Next(body, max(cut, len(body)-earlyBoundaryWindow))
 		if end < 0 {
-			return // a record longer than the window: wait for its end
+			return // no record has ended since: wait for more
 		}
 		a.bounds[a.cuts] = end
 		a.cuts++
@@ -100,20 +119,17 @@ func (a *arrival) arrived(body []byte, length int) {
 	}
 }
 
-// begin reads the chunk's header from what has arrived, writes the
-// reply's header and starts the early worker. It reports false, and the
-// chunk is scored when whole, when the header cannot be read yet or at
-// all.
+// begin reads the chunk's header, which has arrived, writes the reply's
+// header and starts the early worker. It reports false, and the chunk is
+// scored when whole, when the header cannot be read.
 func (a *arrival) begin(body []byte, length int) bool {
-	if splcsv.RecordBoundary(body, 0, 0) < 0 {
-		return false // the header has not all arrived
-	}
 	p := a.p
-	header, names, start, err := p.scorers[0].readHeader(body)
-	if err != nil || header == nil {
+	header, names, start, err := p.scorers[0].readHeader(body[:a.headerEnd])
+	if err != nil || header == nil || start != a.headerEnd {
 		a.refused = true
 		return false
 	}
+	a.scan.StartAt(start)
 	p.scorers[0].scoreHeaderInto(p.replies.header, header, names)
 	for _, s := range p.scorers[1:] {
 		s.locate(names)

