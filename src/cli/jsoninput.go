@@ -321,50 +321,16 @@ func (in *jsonInput) readObject() error {
 // in.event (hits is true); otherwise its JSON text is returned, for the
 // event it belongs to.
 func (in *jsonInput) readWrappedResponse() (member []byte, hits bool, err error) {
-	d := in.d
-	tok, err := d.Token()
-	if err != nil {
-		return nil, false, err
-	}
-	if tok != json.Delim('{') {
-		member, err = appendRest(nil, d, tok)
-		return member, false, err
-	}
-	obj := []byte{'{'}
-	for d.More() {
-		if tok, err = d.Token(); err != nil {
-			return nil, false, err
-		}
-		key, _ := tok.(string)
-		var value []byte
+	obj, hits, err := in.readMembers(func(key string) ([]byte, bool, error) {
 		if key == "hits" {
-			var streamed bool
-			if value, streamed, err = in.readSearchHits(); err != nil {
-				return nil, false, err
-			}
-			hits = hits || streamed
-		} else {
-			if tok, err = d.Token(); err != nil {
-				return nil, false, err
-			}
-			if value, err = appendRest(nil, d, tok); err != nil {
-				return nil, false, err
-			}
+			return in.readSearchHits()
 		}
-		if !hits {
-			obj = appendMember(obj, key, value)
-		}
+		return in.readValue()
+	})
+	if err == nil && !hits && obj[0] == '{' {
+		err = searchError(obj)
 	}
-	if _, err := d.Token(); err != nil { // '}'
-		return nil, false, err
-	}
-	obj = append(obj, '}')
-	if !hits {
-		if err := searchError(obj); err != nil {
-			return nil, false, err
-		}
-	}
-	return obj, hits, nil
+	return obj, hits, err
 }
 
 // searchError returns the error an Elasticsearch or OpenSearch response
@@ -396,35 +362,47 @@ func searchError(obj []byte) error {
 // streamed to in.event (hits is true); any other value is returned as its
 // JSON text, for the event it belongs to.
 func (in *jsonInput) readSearchHits() (member []byte, hits bool, err error) {
+	streamed := false
+	return in.readMembers(func(key string) ([]byte, bool, error) {
+		tok, err := in.d.Token()
+		if err != nil {
+			return nil, false, err
+		}
+		if key == "hits" && tok == json.Delim('[') && !streamed {
+			streamed = true
+			return nil, true, in.readEvents()
+		}
+		value, err := appendRest(nil, in.d, tok)
+		return value, false, err
+	})
+}
+
+// readMembers reads a value that may be an object whose members stream
+// events: member reads the value of each key and reports whether it
+// streamed events to in.event (then hits is true, and the object's other
+// members are dropped: the events are what it held). Otherwise the
+// value's JSON text is returned, for the event it belongs to.
+func (in *jsonInput) readMembers(member func(key string) (value []byte, streamed bool, err error)) (obj []byte, hits bool, err error) {
 	d := in.d
 	tok, err := d.Token()
 	if err != nil {
 		return nil, false, err
 	}
 	if tok != json.Delim('{') {
-		member, err = appendRest(nil, d, tok)
-		return member, false, err
+		obj, err = appendRest(nil, d, tok)
+		return obj, false, err
 	}
-	obj := []byte{'{'}
+	obj = []byte{'{'}
 	for d.More() {
 		if tok, err = d.Token(); err != nil {
 			return nil, false, err
 		}
 		key, _ := tok.(string)
-		if tok, err = d.Token(); err != nil {
-			return nil, false, err
-		}
-		if key == "hits" && tok == json.Delim('[') && !hits {
-			if err := in.readEvents(); err != nil {
-				return nil, false, err
-			}
-			hits = true
-			continue
-		}
-		value, err := appendRest(nil, d, tok)
+		value, streamed, err := member(key)
 		if err != nil {
 			return nil, false, err
 		}
+		hits = hits || streamed
 		if !hits {
 			obj = appendMember(obj, key, value)
 		}
@@ -433,6 +411,16 @@ func (in *jsonInput) readSearchHits() (member []byte, hits bool, err error) {
 		return nil, false, err
 	}
 	return append(obj, '}'), hits, nil
+}
+
+// readValue reads the next value whole and returns its JSON text.
+func (in *jsonInput) readValue() ([]byte, bool, error) {
+	tok, err := in.d.Token()
+	if err != nil {
+		return nil, false, err
+	}
+	value, err := appendRest(nil, in.d, tok)
+	return value, false, err
 }
 
 // readEvents reads an array's events after its '[', and its ']'.
