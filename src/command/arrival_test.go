@@ -3,6 +3,7 @@ package command
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,4 +205,53 @@ func FuzzArrivalEqualsWhole(f *testing.F) {
 			t.Fatal("reply differs from the whole chunk's")
 		}
 	})
+}
+
+// boomDetector panics on an event whose Image holds "BOOM".
+type boomDetector struct{ detect.Detector }
+
+func (d boomDetector) Score(in, out []detect.Values) {
+	for _, v := range in[slices.Index(d.Inputs(), "Image")] {
+		if bytes.Contains(v, []byte("BOOM")) {
+			panic("BOOM in Score")
+		}
+	}
+	d.Detector.Score(in, out)
+}
+
+// A panic in a run scored as the chunk arrived is not lost with its
+// goroutine: finish, or stop when the chunk is cut short, raises it again
+// on the session's goroutine, where Session.Run reports it.
+func TestArrivalPanicReachesTheSession(t *testing.T) {
+	body := testevents.Body(12000, 6)
+	lines := strings.SplitAfter(string(body), "\n")
+	lines[300] = "\"x\",\"C:\\BOOM.exe\",300,,,\n" // in the first run
+	body = []byte(strings.Join(lines, ""))
+	newBomb := func() detect.Detector { return boomDetector{detect.NewSPL()} }
+	for _, end := range []string{"finish", "stop"} {
+		t.Run(end, func(t *testing.T) {
+			p := newParallelScorer(newBomb, 2)
+			a := p.beginArrival()
+			half := body[: len(body)/2 : len(body)]
+			for n := 64 << 10; n < len(half); n += 64 << 10 {
+				a.arrived(half[:n], len(body))
+			}
+			if !a.active {
+				t.Fatal("the chunk was not being scored as it arrived")
+			}
+			defer func() {
+				rp, ok := recover().(*runPanic)
+				if !ok || rp.value != "BOOM in Score" || !bytes.Contains(rp.stack, []byte("boomDetector")) {
+					t.Errorf("recovered %#v, want the worker's panic with its stack", rp)
+				}
+			}()
+			if end == "stop" {
+				a.stop()
+			} else {
+				deliver(a, body, rand.New(rand.NewPCG(1, 1)), 64<<10, false)
+				a.finish(body)
+			}
+			t.Errorf("%s returned without raising the panic", end)
+		})
+	}
 }
