@@ -53,8 +53,11 @@ const memoryHeadroom = 16 << 20
 
 // executeLoop answers execute requests until the input ends.
 func (s *Session) executeLoop(scorer *parallelScorer) error {
-	if s.GrowPipes != nil && s.in.Await() == nil {
-		s.log.printf("%s", s.GrowPipes())
+	if s.in.Await() == nil { // a chunk is on its way
+		if s.GrowPipes != nil {
+			s.log.printf("%s", s.GrowPipes())
+		}
+		s.out = scp.NewWriterSize(s.w, replyBufferSize)
 	}
 	var msg scp.Message
 	largest := -1

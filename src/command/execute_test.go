@@ -3,6 +3,7 @@ package command
 import (
 	"bytes"
 	"io"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -52,6 +53,30 @@ func TestGrowPipesOncePerScoringSession(t *testing.T) {
 		}
 		if want := min(executes, 1); calls != want {
 			t.Errorf("%d executes: GrowPipes called %d times, want %d", executes, calls, want)
+		}
+	}
+}
+
+// A process that only answers getinfo (Splunk starts them to learn the
+// command's type and fields) allocates no buffer for chunks: the memos'
+// arenas and the reply writer's 1 MiB wait for a chunk. Under 4 MiB of
+// allocations it also finishes before the garbage collector's first cycle,
+// which cost a getinfo reply about a fifth of its time.
+func TestGetInfoOnlyAllocatesLittle(t *testing.T) {
+	for _, args := range []string{`[]`, `["mode=hardened"]`} {
+		var stream bytes.Buffer
+		w := scp.NewWriter(&stream)
+		w.WriteMessage([]byte(`{"action":"getinfo","searchinfo":{"args":`+args+`}}`), nil)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if status := NewSession(&stream, io.Discard).Run(); status != ExitOK {
+			t.Fatalf("%s: status %d", args, status)
+		}
+		runtime.ReadMemStats(&after)
+		// Each arena or the writer alone is 1 MiB; the rest of a
+		// getinfo is about 0.4 MiB (0.9 MiB with hardened mode's tables).
+		if got := after.TotalAlloc - before.TotalAlloc; got > 3<<19 {
+			t.Errorf("args %s: a getinfo-only session allocated %d bytes, want under 1.5 MiB", args, got)
 		}
 	}
 }

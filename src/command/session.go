@@ -26,6 +26,11 @@ const (
 type Session struct {
 	in  *scp.Reader
 	out *scp.Writer
+	// w is the output itself: the getinfo reply goes through a small
+	// buffer, and execute replies through one of replyBufferSize, made
+	// only once a chunk has come. Every message is flushed whole, so the
+	// two never interleave.
+	w   io.Writer
 	log *debugLog
 
 	// NewDetector builds the detector a configuration asks for. Tests and
@@ -45,7 +50,7 @@ type Session struct {
 // NewSession returns a session reading splunkd's requests from r and
 // writing replies to w.
 func NewSession(r io.Reader, w io.Writer) *Session {
-	return &Session{in: scp.NewReader(r), out: scp.NewWriterSize(w, replyBufferSize), NewDetector: newDetector}
+	return &Session{in: scp.NewReader(r), out: scp.NewWriter(w), w: w, NewDetector: newDetector}
 }
 
 // replyBufferSize is how many bytes of a reply go to splunkd in one write:

@@ -19,7 +19,11 @@ import (
 type lineMemo struct {
 	seed  maphash.Seed
 	slots []memoSlot
-	arena []byte
+	// arena holds the kept lines, arenaSize bytes, made when the first
+	// line is kept: a process that never scores (Splunk starts some only
+	// for getinfo) does not pay for it.
+	arena     []byte
+	arenaSize int
 }
 
 type memoSlot struct {
@@ -53,7 +57,7 @@ func newLineMemo(slots, arenaSize int) *lineMemo {
 	for n < slots {
 		n *= 2
 	}
-	return &lineMemo{seed: maphash.MakeSeed(), slots: make([]memoSlot, n), arena: make([]byte, 0, arenaSize)}
+	return &lineMemo{seed: maphash.MakeSeed(), slots: make([]memoSlot, n), arenaSize: arenaSize}
 }
 
 func (m *lineMemo) slot(hash uint64) *memoSlot { return &m.slots[hash&uint64(len(m.slots)-1)] }
@@ -72,7 +76,7 @@ func (m *lineMemo) lookup(line []byte) (flags splFlag, hash uint64, ok bool) {
 // remember records line's flags under the hash lookup returned: the line
 // itself if it was seen before, only its hash otherwise.
 func (m *lineMemo) remember(line []byte, hash uint64, flags splFlag) {
-	if len(line) > cap(m.arena)/16 {
+	if len(line) > m.arenaSize/16 {
 		return
 	}
 	s := m.slot(hash)
@@ -80,7 +84,10 @@ func (m *lineMemo) remember(line []byte, hash uint64, flags splFlag) {
 		*s = memoSlot{hash: hash, state: slotSeen}
 		return
 	}
-	if len(m.arena)+len(line) > cap(m.arena) {
+	if m.arena == nil {
+		m.arena = make([]byte, 0, m.arenaSize)
+	}
+	if len(m.arena)+len(line) > m.arenaSize {
 		clear(m.slots) // s with them: it is set again below
 		m.arena = m.arena[:0]
 	}

@@ -30,6 +30,9 @@ type resultMemo struct {
 	seed  maphash.Seed
 	key   []byte // the last hashed event's inputs, serialised
 	slots []resultSlot
+	// arena holds the events and outputs, resultMemoArena bytes, made
+	// when the first is kept: a process that never scores does not pay
+	// for it.
 	arena []byte
 	// values holds the outputs of a hit, slices of the arena.
 	values [numOwnOutputs][][]byte
@@ -70,7 +73,7 @@ const (
 const rememberedVerdicts = 1024
 
 func newResultMemo() *resultMemo {
-	return &resultMemo{seed: maphash.MakeSeed(), slots: make([]resultSlot, resultMemoSlots), arena: make([]byte, 0, resultMemoArena), epoch: 1}
+	return &resultMemo{seed: maphash.MakeSeed(), slots: make([]resultSlot, resultMemoSlots), epoch: 1}
 }
 
 // forgetVerdicts starts the numbering again.
@@ -158,10 +161,13 @@ func (m *resultMemo) store(hash uint64, own []detect.Values) {
 			size += 4 + len(v)
 		}
 	}
-	if size > cap(m.arena)/4 {
+	if size > resultMemoArena/4 {
 		return
 	}
-	if len(m.arena)+size > cap(m.arena) {
+	if m.arena == nil {
+		m.arena = make([]byte, 0, resultMemoArena)
+	}
+	if len(m.arena)+size > resultMemoArena {
 		m.arena = m.arena[:0]
 		clear(m.slots)
 		s.hash = hash
