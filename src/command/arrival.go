@@ -24,19 +24,16 @@ import (
 // again in one piece, so that replies and error messages never depend on
 // how the chunk arrived.
 
-// earlyRunBytes is how much of a chunk must have arrived past the last run
-// before another run is handed out: a hand-off costs a wake-up, so a run
-// is worth it only when it is long.
-const earlyRunBytes = 256 << 10
+// arrivalRunBytes is the length of a run: each ends at the first record
+// boundary this far past its start. A hand-off costs a wake-up, so a run
+// must be long; and runs of one length keep each reply buffer, used again
+// chunk after chunk, at about one run's reply, whatever sizes the reads
+// came in.
+const arrivalRunBytes = 256 << 10
 
 // maxEarlyHeader is how much of a chunk may arrive before its header ends
 // for the chunk to be scored as it arrives.
 const maxEarlyHeader = 1 << 20
-
-// earlyBoundaryWindow is how far back from the end of what has arrived
-// the search for a run's end starts: the run ends at the first record
-// boundary after it.
-const earlyBoundaryWindow = 64 << 10
 
 // An arrival is the state of one chunk scored as it arrives.
 //
@@ -53,7 +50,6 @@ type arrival struct {
 	start   int      // where its records begin
 	bounds  []int    // bounds[i] and bounds[i+1] bound run i
 	cuts    int      // bounds set so far (the session's goroutine's count)
-	early   int      // bounds the early runs may use, leaving finish its share
 	// scan finds the header's end, then each run's, looking at each byte
 	// once however the chunk is cut into reads: a peer that trickles a
 	// chunk in costs what one that sends it whole does.
@@ -63,6 +59,7 @@ type arrival struct {
 	published atomic.Int64 // runs that may be claimed
 	claimed   atomic.Int64 // runs claimed
 	whole     atomic.Bool  // the chunk is whole: no more runs will be published
+	aborted   atomic.Bool  // the chunk will not be answered: claim nothing more
 	wake      chan struct{}
 	done      sync.WaitGroup
 }
@@ -74,8 +71,7 @@ func (p *parallelScorer) beginArrival() *arrival {
 }
 
 // arrived is told of body so far and its declared length (scp's
-// ReadMessageFunc). It publishes every run of at least earlyRunBytes that
-// has arrived whole.
+// ReadMessageFunc). It publishes every run that has arrived whole.
 func (a *arrival) arrived(body []byte, length int) {
 	if a.refused || len(body) == length {
 		return // the whole chunk is here: finish cuts what is left
@@ -95,18 +91,17 @@ func (a *arrival) arrived(body []byte, length int) {
 				return
 			}
 		}
-		if cap(body) < length || len(body) < earlyRunBytes {
+		if cap(body) < length || len(body) < a.headerEnd+arrivalRunBytes {
 			return
 		}
 		if !a.begin(body, length) {
 			return
 		}
 	}
-	cut := a.bounds[a.cuts-1]
-	for len(body)-cut >= earlyRunBytes && a.cuts < a.early {
-		end := a.scan.Next(body, max(cut, len(body)-earlyBoundaryWindow))
+	for {
+		end := a.scan.Next(body, a.bounds[a.cuts-1]+arrivalRunBytes)
 		if end < 0 {
-			return // no record has ended since: wait for more
+			return // the next run has not all arrived
 		}
 		a.bounds[a.cuts] = end
 		a.cuts++
@@ -115,7 +110,6 @@ func (a *arrival) arrived(body []byte, length int) {
 		case a.wake <- struct{}{}:
 		default: // the worker has a wake-up pending already
 		}
-		cut = end
 	}
 }
 
@@ -137,17 +131,15 @@ func (a *arrival) begin(body []byte, length int) bool {
 	for w := range p.scorers {
 		p.errs[w], p.panics[w] = nil, nil
 	}
-	// Room for every run the chunk can have: the early ones, each longer
-	// than earlyRunBytes less the window, and those finish cuts; and a
-	// reply buffer for each, made now, so that no worker reads a slice
-	// that grows.
-	finishRuns := len(p.scorers) * runsPerWorker
-	a.early = 1 + length/(earlyRunBytes-earlyBoundaryWindow)
-	maxRuns := a.early + finishRuns
+	// Room for every run the chunk can have (all but the last at least
+	// arrivalRunBytes), and a reply buffer for each, made now, so that no
+	// worker reads a slice that grows. The buffers are the arrival's own:
+	// the whole-chunk split's runs are of another length.
+	maxRuns := (length-start)/arrivalRunBytes + 1
 	a.bounds = make([]int, maxRuns+1)
 	a.bounds[0], a.cuts = start, 1
-	for len(p.replies.runs) < maxRuns {
-		p.replies.runs = append(p.replies.runs, newReplyWriter())
+	for len(p.arrivalRuns) < maxRuns {
+		p.arrivalRuns = append(p.arrivalRuns, newReplyWriter())
 	}
 	a.body, a.names, a.start = body[:length:length], names, start
 	a.wake = make(chan struct{}, 1)
@@ -166,8 +158,8 @@ func (a *arrival) begin(body []byte, length int) bool {
 func (a *arrival) work(w int) {
 	p := a.p
 	defer capturePanic(&p.panics[w])
-	s, runs := p.scorers[w], p.replies.runs
-	for p.errs[w] == nil {
+	s, runs := p.scorers[w], p.arrivalRuns
+	for p.errs[w] == nil && !a.aborted.Load() {
 		i := a.claimed.Load()
 		if i < a.published.Load() {
 			if !a.claimed.CompareAndSwap(i, i+1) {
@@ -186,12 +178,14 @@ func (a *arrival) work(w int) {
 	}
 }
 
-// stop ends the early worker and waits for it; its panic, if it had one,
-// is raised again here.
+// stop ends the early worker, for a chunk that will not be answered, and
+// waits for it: it finishes the run it is scoring and takes no other. Its
+// panic, if it had one, is raised again here.
 func (a *arrival) stop() {
 	if !a.active {
 		return
 	}
+	a.aborted.Store(true)
 	a.whole.Store(true)
 	close(a.wake)
 	a.done.Wait()
@@ -210,19 +204,16 @@ func (a *arrival) finish(body []byte) (reply, int, error) {
 	}
 	p := a.p
 	early := a.bounds[a.cuts-1] - a.start // handed out before the chunk was whole
-	// Cut the rest into runs of about equal size, as scoreRest does.
-	from := a.bounds[a.cuts-1]
-	want := min(len(p.scorers)*runsPerWorker, max((len(body)-from)/minRunBytes, 1))
-	for i := 1; i < want; i++ {
-		last := a.bounds[a.cuts-1]
-		b := splcsv.RecordBoundary(body, last, max(from+(len(body)-from)*i/want, last))
-		if b < 0 || b >= len(body) {
+	// Cut the rest into runs as the early ones were cut.
+	for {
+		end := a.scan.Next(body, a.bounds[a.cuts-1]+arrivalRunBytes)
+		if end < 0 || end >= len(body) {
 			break
 		}
-		a.bounds[a.cuts] = b
+		a.bounds[a.cuts] = end
 		a.cuts++
 	}
-	if from < len(body) {
+	if a.bounds[a.cuts-1] < len(body) {
 		a.bounds[a.cuts] = len(body)
 		a.cuts++
 	}
@@ -249,6 +240,6 @@ func (a *arrival) finish(body []byte) (reply, int, error) {
 			return r, 0, err
 		}
 	}
-	p.replies.parts = append(append(p.replies.parts[:0], p.replies.header), p.replies.runs[:runs]...)
+	p.replies.parts = append(append(p.replies.parts[:0], p.replies.header), p.arrivalRuns[:runs]...)
 	return p.replies.parts, early, nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+	"unsafe"
 
 	"bitsscore/src/detect"
 	"bitsscore/src/detect/modes"
@@ -37,7 +39,7 @@ func deliver(a *arrival, body []byte, rng *rand.Rand, maxRead int, growing bool)
 // Scored as it arrives, in reads of any size, a chunk's reply is byte for
 // byte the reply scored in one piece, and its error the same error, in
 // both modes: for well-formed bodies, for ones that mislead quote parity,
-// for records longer than the window a run's end is looked for in, and
+// for records longer than a run, and
 // for bodies with a malformed record at the start, the middle or the end.
 func TestArrivalEqualsSequential(t *testing.T) {
 	newHardened := func() detect.Detector {
@@ -232,9 +234,9 @@ func TestArrivalPanicReachesTheSession(t *testing.T) {
 		t.Run(end, func(t *testing.T) {
 			p := newParallelScorer(newBomb, 2)
 			a := p.beginArrival()
-			half := body[: len(body)/2 : len(body)]
-			for n := 64 << 10; n < len(half); n += 64 << 10 {
-				a.arrived(half[:n], len(body))
+			n := 64 << 10
+			for ; n < len(body)/2; n += 64 << 10 {
+				a.arrived(body[:n], len(body))
 			}
 			if !a.active {
 				t.Fatal("the chunk was not being scored as it arrived")
@@ -246,12 +248,62 @@ func TestArrivalPanicReachesTheSession(t *testing.T) {
 				}
 			}()
 			if end == "stop" {
+				// The early worker has taken the first run, which holds the
+				// bomb: stop lets it finish that run, and so hears of it.
+				for deadline := time.Now().Add(10 * time.Second); a.claimed.Load() == 0 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
+				}
 				a.stop()
 			} else {
-				deliver(a, body, rand.New(rand.NewPCG(1, 1)), 64<<10, false)
+				for ; n < len(body); n += 64 << 10 {
+					a.arrived(body[:n], len(body))
+				}
+				a.arrived(body, len(body))
 				a.finish(body)
 			}
 			t.Errorf("%s returned without raising the panic", end)
 		})
+	}
+}
+
+// The reply buffers of a session's runs, used again chunk after chunk,
+// hold about one chunk's reply, however the chunks' reads fall: each
+// buffer keeps the largest run it has held, and runs of one length keep
+// that near one run's reply. (Runs that ended where a read ended made some
+// buffers hold a whole read's reply and others a short run's, chunk by
+// chunk, until they held several chunks' worth.)
+func TestArrivalReplyBuffersStayNearOneReply(t *testing.T) {
+	newHardened := func() detect.Detector {
+		d, err := modes.New(modes.Hardened, modes.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	body := testevents.Body(40000, 5) // about 9 MB
+	held := func(ws []*replyWriter) int {
+		n := 0
+		for _, w := range ws {
+			n += cap(w.Encoded()) + cap(w.shared)*int(unsafe.Sizeof(sharedSpan{}))
+		}
+		return n
+	}
+	seq := newChunkScorer(newHardened())
+	if _, err := seq.score(body); err != nil {
+		t.Fatal(err)
+	}
+	one := held([]*replyWriter{seq.w})
+	p := newParallelScorer(newHardened, 2)
+	rng := rand.New(rand.NewPCG(5, 5))
+	for chunk := range 12 {
+		a := p.beginArrival()
+		maxRead := []int{200 << 10, 1 << 20, 64 << 10, 700 << 10}[chunk%4]
+		deliver(a, body, rng, maxRead, chunk == 0)
+		if _, _, err := a.finish(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := held(p.arrivalRuns); got > one*3/2 {
+		t.Errorf("after 12 chunks the runs' reply buffers hold %d bytes, %.1f times one sequential reply's %d", got, float64(got)/float64(one), one)
 	}
 }

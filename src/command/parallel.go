@@ -34,8 +34,10 @@ type parallelScorer struct {
 	// encodedShare is the most bytes a reply has encoded per KiB of its
 	// request in this session (see reserve).
 	encodedShare atomic.Int64
-	// arriving is the chunk being scored as it arrives (arrival.go).
-	arriving arrival
+	// arriving is the chunk being scored as it arrives (arrival.go), and
+	// arrivalRuns the reply buffers of its runs.
+	arriving    arrival
+	arrivalRuns []*replyWriter
 }
 
 // replyBuffers are the reply buffers. header holds a split chunk's reply

@@ -300,8 +300,7 @@ func (s *BoundaryScan) StartAt(at int) { s.pos, s.inQuotes = at, false }
 // counted for parity, not searched. body must be the same bytes each
 // call, grown.
 func (s *BoundaryScan) Next(body []byte, from int) int {
-	if from > s.pos {
-		from = min(from, len(body))
+	if from = min(from, len(body)); from > s.pos {
 		s.inQuotes = s.inQuotes != (bytes.Count(body[s.pos:from], []byte{'"'})%2 == 1)
 		s.pos = from
 	}
