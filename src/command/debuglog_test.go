@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -105,7 +104,7 @@ func TestDebugLogRefusesUnsafePaths(t *testing.T) {
 		}, "a file with 2 links, not a regular file"},
 		{"log is a FIFO", func(t *testing.T) (string, func(*testing.T)) {
 			dir := t.TempDir()
-			mustDo(t, syscall.Mkfifo(filepath.Join(dir, command.DebugLogName), 0o600))
+			makeFIFO(t, filepath.Join(dir, command.DebugLogName))
 			return dir, nil
 		}, "is a FIFO, not a regular file"},
 		{"log is a directory", func(t *testing.T) (string, func(*testing.T)) {

@@ -24,7 +24,9 @@ const (
 	// doubling would copy the bytes so far at each step and touch about
 	// two and a half times the body's memory, each page a fault, which is
 	// most of the cost of a session's first chunk. A lying header can
-	// still cost at most this much more than what arrived.
+	// still cost at most this much more than what arrived, or, when the
+	// peer has already sent a larger body, that body's size (which the
+	// reader holds memory for anyway).
 	trustedBodyAlloc = 64 << 20
 )
 
@@ -163,8 +165,9 @@ func (r *Reader) limits() (maxMeta, maxBody int) {
 
 // readN reads exactly n bytes into buf, reusing its capacity. It grows the
 // buffer as bytes arrive rather than trusting n up front, so a header that
-// lies about its length costs at most what was actually sent, plus
-// trustedBodyAlloc once initialBodyAlloc bytes have arrived. A non-nil
+// lies about its length costs at most what was actually sent, plus, once
+// initialBodyAlloc bytes have arrived, trustedBodyAlloc or the largest
+// body the peer has sent before (r.proven), whichever is more. A non-nil
 // arrived hears of every read that adds to buf (ReadMessageFunc).
 func (r *Reader) readN(buf []byte, n int, arrived func([]byte, int)) ([]byte, error) {
 	buf = buf[:0]

@@ -66,7 +66,12 @@ func TestGrowRefusesSizesOutOfRange(t *testing.T) {
 	}
 	// Sizes the kernel would read wrapped (it takes an unsigned int) are
 	// refused before they reach it.
-	for _, size := range []int{1 << 40, 1<<32 + DefaultSize, 0, -1} {
+	sizes := []int{0, -1}
+	huge, wrapping := int64(1)<<40, int64(1)<<32+DefaultSize
+	if int64(int(huge)) == huge { // 64-bit ints only
+		sizes = append(sizes, int(huge), int(wrapping))
+	}
+	for _, size := range sizes {
 		if got, err := Grow(r, size); err == nil {
 			t.Errorf("Grow to %d succeeded with %d bytes", size, got)
 		}
