@@ -294,7 +294,9 @@ func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShe
 		return false
 	}
 	lo, hi := a.tokenize(text)
-	prevText, prevArgv := a.psText, a.psArgv
+	// A text read inside another (a decoded -EncodedCommand) gives the
+	// outer text back its reading state, psEnd's last answer included.
+	prevText, prevArgv, prevEndHi, prevEndAt := a.psText, a.psArgv, a.psEndHi, a.psEndAt
 	a.psText, a.psArgv = text, cmdLine
 	a.explicitDest = false
 	bits := false
@@ -348,7 +350,7 @@ func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShe
 	if found&anchorScript != 0 && a.cmdlets(lo, hi) {
 		bits = true
 	}
-	a.psText, a.psArgv = prevText, prevArgv
+	a.psText, a.psArgv, a.psEndHi, a.psEndAt = prevText, prevArgv, prevEndHi, prevEndAt
 	return bits
 }
 

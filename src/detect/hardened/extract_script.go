@@ -263,7 +263,9 @@ func afterColon(low []byte, s span, obf int32) (span, int32) {
 // that end no command (the `)` closing an expression around its last
 // argument, for one). The last answer is kept (tokens are numbered
 // across an event's texts, so hi names one command), so that many calls
-// ending at the same command read its separators once.
+// ending at the same command read its separators once; commandText keeps
+// it across a text decoded in the middle of the command, whose own calls
+// would otherwise make each later call read the separators again.
 func (a *analysis) psEnd(hi int) int {
 	if hi == a.psEndHi {
 		return a.psEndAt

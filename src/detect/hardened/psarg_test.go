@@ -238,6 +238,11 @@ func TestCmdletArgumentsLinear(t *testing.T) {
 	checkLinear(t, d, func(n int) string {
 		return repeatTo("{bitsadmin /create j} ", n/2) + repeatTo(" )(", n/2)
 	}, "bitsadmin blocks, then separators")
+	// The same, an encoded command between the blocks: the decoded text's
+	// own commands do not make the outer statement's end be found again.
+	checkLinear(t, d, func(n int) string {
+		return repeatTo("{bitsadmin /x} powershell -enc "+encode("bitsadmin /x")+" ", n/2) + repeatTo(" )(", n/2)
+	}, "bitsadmin blocks and encoded commands, then separators")
 }
 
 // checkLinear fails when the text of text(128 KiB) costs more than 8
