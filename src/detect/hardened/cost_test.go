@@ -50,6 +50,7 @@ var costFields = []struct {
 	event func(text string) event
 }{
 	{"CommandLine", func(s string) event { return sysmon1(powershellExe, s) }},
+	{"cmd.exe CommandLine", func(s string) event { return sysmon1(cmdExe, s) }},
 	{"Payload", func(s string) event { return ev("EventCode", "4103", "Payload", s) }},
 	{"ScriptBlockText", func(s string) event { return scriptBlock(s) }},
 }

@@ -117,7 +117,7 @@ func (a *analysis) analyze(in []detect.Values) {
 	}{{inScriptBlockText, 4104}, {inPayload, 4103}, {inData, 800}} {
 		if is(f.code) {
 			for _, v := range in[f.field] {
-				a.commandText(v, false, false, false, 0)
+				a.commandText(v, false, progOther, 0)
 			}
 		}
 	}
@@ -160,7 +160,15 @@ func (a *analysis) processCreation(in []detect.Values) {
 	if string(originalName) == "bitsadmin.exe" && string(base) != "bitsadmin.exe" {
 		a.found.set(factRenamedBitsadmin)
 	}
-	isPowerShell := nameIn(base, powerShellNames) || originalNameIn(originalName, powerShellOriginalNames)
+	prog := progOther
+	switch {
+	case isBitsadmin:
+		prog = progBitsadmin
+	case nameIn(base, powerShellNames) || originalNameIn(originalName, powerShellOriginalNames):
+		prog = progPowerShell
+	case nameIn(base, cmdNames) || string(originalName) == "cmd.exe":
+		prog = progCmd
+	}
 
 	cmd := in[inCommandLine]
 	if first(cmd) == nil {
@@ -168,7 +176,7 @@ func (a *analysis) processCreation(in []detect.Values) {
 	}
 	bitsUse := isBitsadmin
 	for _, v := range cmd {
-		if a.commandText(v, true, isBitsadmin, isPowerShell, 0) {
+		if a.commandText(v, true, prog, 0) {
 			bitsUse = true
 		}
 	}
@@ -284,13 +292,24 @@ func (a *analysis) fileAdded(remote, local detect.Values) {
 	}
 }
 
+// program is what a command line's process is, however it was renamed.
+type program uint8
+
+const (
+	progOther program = iota
+	progBitsadmin
+	progPowerShell
+	progCmd
+)
+
+var cmdNames = []string{"cmd"}
+
 // commandText reads a command line or script text and reports whether it
-// uses BITS. cmdLine says that the text is a process's command line;
-// procBitsadmin and procPowerShell that it is the command line of that
-// process, whose first token is the program however it was renamed.
-func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShell bool, depth int) bool {
+// uses BITS. cmdLine says that the text is a process's command line, and
+// prog what that process is: its first token is the program.
+func (a *analysis) commandText(text []byte, cmdLine bool, prog program, depth int) bool {
 	found := anchors(text)
-	if !procBitsadmin && !procPowerShell && found == 0 {
+	if (prog == progOther || prog == progCmd) && found == 0 {
 		return false
 	}
 	lo, hi := a.tokenize(text)
@@ -305,11 +324,18 @@ func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShe
 	// what follows powershell.exe's name. cmd.exe named in PowerShell text
 	// reads its own command, to where PowerShell ends it (cmdUntil).
 	ps, cmdUntil := !cmdLine, -1
+	// On a command line, what follows `cmd /c` or `cmd /k` is cmd.exe's
+	// (cmdRead): a powershell command begun there ends at the separator cmd.exe
+	// acts on, text[psStop], and cmd.exe reads what follows.
+	cmdRead, psStop := cmdScan{text: text, at: -1, lastQuote: -1}, -1
 	for k := lo; k < hi; k++ {
 		if cmdUntil >= 0 && k >= cmdUntil {
 			ps, cmdUntil = true, -1
 		}
 		t := a.toks[k]
+		if psStop >= 0 && int(t.raw) > psStop {
+			ps, cmdUntil, psStop = false, -1, -1
+		}
 		lowToken := a.lowOf(t.span)
 		if urlStart(lowToken) >= 0 {
 			continue
@@ -324,14 +350,17 @@ func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShe
 		}
 		base := basename(name)
 		switch {
-		case k == lo && procBitsadmin || nameIn(base, []string{"bitsadmin"}):
+		case k == lo && prog == progBitsadmin || nameIn(base, []string{"bitsadmin"}):
 			if t.obf >= 0 {
 				a.found.set(factQuoteObfuscation)
 			}
 			end := a.cmdEnd(k, hi)
 			k = a.bitsadmin(k, end, ps) - 1
 			bits = true
-		case k == lo && procPowerShell || nameIn(base, powerShellNames):
+		case k == lo && prog == progPowerShell || nameIn(base, powerShellNames):
+			if !ps && cmdRead.at >= 0 && psStop < 0 {
+				psStop = cmdRead.separator(int(t.rawEnd))
+			}
 			ps, cmdUntil = true, -1
 			if a.powerShellArgs(k+1, a.cmdEnd(k, hi), depth) {
 				bits = true
@@ -343,8 +372,17 @@ func (a *analysis) commandText(text []byte, cmdLine, procBitsadmin, procPowerShe
 				bits = true
 			}
 			k = end - 1
-		case ps && nameIn(base, []string{"cmd"}):
+		case ps && nameIn(base, cmdNames):
 			ps, cmdUntil = false, a.cmdEnd(k, hi)
+		case cmdUntil < 0 && (k == lo && prog == progCmd || nameIn(base, cmdNames)):
+			// Not in PowerShell text (ps is false): cmd.exe parses its
+			// command, after its switches' /c or /k.
+			for m, end := k+1, a.cmdEnd(k, hi); m < end && a.low[a.toks[m].start] == '/'; m++ {
+				if n := string(a.lowOf(a.toks[m].span)); n == "/c" || n == "/k" {
+					cmdRead.begin(int(a.toks[m].rawEnd))
+					break
+				}
+			}
 		}
 	}
 	if found&anchorScript != 0 && a.cmdlets(lo, hi) {

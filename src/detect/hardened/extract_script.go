@@ -89,7 +89,7 @@ func (a *analysis) decodeAndScore(payload []byte, depth int) bool {
 	}
 	// The text is read from a.dec, which nested decoding may grow; tokenize
 	// consumes it before that can happen.
-	if a.commandText(a.dec[s.start:s.end], false, false, false, depth+1) {
+	if a.commandText(a.dec[s.start:s.end], false, progOther, depth+1) {
 		a.found.set(factBitsInEncoded)
 		return true
 	}

