@@ -9,7 +9,8 @@ import (
 
 // The execute loop answers one request at a time on the session's
 // goroutine: it reads a request, scores it (a large chunk on several
-// cores, parallel.go) and writes the reply, then reads the next.
+// cores, parallel.go, beginning while the chunk still arrives,
+// arrival.go) and writes the reply, then reads the next.
 //
 // splunkd runs the protocol in lockstep: it sends a request only once it
 // has read the whole reply to the one before (../shared/docs/scpv2.md), so
