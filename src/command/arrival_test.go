@@ -10,7 +10,6 @@ import (
 	"unsafe"
 
 	"bitsscore/src/detect"
-	"bitsscore/src/detect/modes"
 	"bitsscore/src/internal/testevents"
 )
 
@@ -42,13 +41,7 @@ func deliver(a *arrival, body []byte, rng *rand.Rand, maxRead int, growing bool)
 // for records longer than a run, and
 // for bodies with a malformed record at the start, the middle or the end.
 func TestArrivalEqualsSequential(t *testing.T) {
-	newHardened := func() detect.Detector {
-		d, err := modes.New(modes.Hardened, modes.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	newHardened := hardenedDetectors(t)
 	big := testevents.Body(12000, 11) // about 2.7 MB
 	lines := strings.SplitAfter(string(big), "\n")
 	withLine := func(i int, line string) []byte {
@@ -273,13 +266,7 @@ func TestArrivalPanicReachesTheSession(t *testing.T) {
 // buffers hold a whole read's reply and others a short run's, chunk by
 // chunk, until they held several chunks' worth.)
 func TestArrivalReplyBuffersStayNearOneReply(t *testing.T) {
-	newHardened := func() detect.Detector {
-		d, err := modes.New(modes.Hardened, modes.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	newHardened := hardenedDetectors(t)
 	body := testevents.Body(40000, 5) // about 9 MB
 	held := func(ws []*replyWriter) int {
 		n := 0

@@ -69,13 +69,7 @@ func TestParallelErrorsAreSequentialErrors(t *testing.T) {
 // writers would, and none of their growth; and the replies are those of
 // one scorer.
 func TestRepliesSizedFromTheSession(t *testing.T) {
-	newHardened := func() detect.Detector {
-		d, err := modes.New(modes.Hardened, modes.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	newHardened := hardenedDetectors(t)
 	body := testevents.Body(20000, 9)
 	p := newParallelScorer(newHardened, 2)
 	want, err := scoreBody(t, newChunkScorer(newHardened()), body)
@@ -105,5 +99,17 @@ func TestRepliesSizedFromTheSession(t *testing.T) {
 	// sixth of its request to mode=hardened's two thirds, it is ten.
 	if allocs[1] > allocs[2]+uint64(6*runs) {
 		t.Errorf("allocations per chunk %d: the second chunk's %d runs allocated more than new writers need (reply buffers grown by doubling)", allocs, runs)
+	}
+}
+
+// hardenedDetectors returns a constructor of mode=hardened detectors, for
+// scorers that build one per worker.
+func hardenedDetectors(t *testing.T) func() detect.Detector {
+	return func() detect.Detector {
+		d, err := modes.New(modes.Hardened, modes.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
 	}
 }
