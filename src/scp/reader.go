@@ -106,8 +106,8 @@ func (r *Reader) ReadMessage() (Message, error) {
 
 // Await blocks until the next message has begun to arrive, and returns
 // what ReadMessage would return at once if it cannot begin: io.EOF at the
-// end of input, or the read error. A caller that keeps several buffers can
-// then choose one for the message only when it is needed.
+// end of input, or the read error. A caller can then prepare for a message
+// (make its buffers, grow its pipes) only once one is coming.
 func (r *Reader) Await() error {
 	_, err := r.br.Peek(1)
 	return err
