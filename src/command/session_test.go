@@ -266,11 +266,21 @@ func TestDebugLog(t *testing.T) {
 // counts the bytes), and every record comes back as it does from 1,000-row chunks,
 // which are never scored early, in both modes.
 func TestLargeChunksScoredAsTheyArrive(t *testing.T) {
-	for _, mode := range []string{"mode=spl", "mode=hardened"} {
+	for _, tt := range []struct {
+		args []string
+		body func(i int) []byte
+	}{
+		{[]string{"mode=spl"}, func(i int) []byte { return testevents.Body(20000, uint64(i)) }},
+		{[]string{"mode=hardened"}, func(i int) []byte { return testevents.Body(20000, uint64(i)) }},
+		// Whole Windows events as _raw, read by raw=t's extractor in
+		// each worker.
+		{[]string{"mode=hardened", "raw=t"}, func(i int) []byte { return xmlEvents(t, i*3000, 3000) }},
+	} {
+		mode := strings.Join(tt.args, " ")
 		t.Run(mode, func(t *testing.T) {
 			var large, small []splunkd.Chunk
 			for i := range 2 {
-				large = append(large, splunkd.Chunk{Body: testevents.Body(20000, uint64(i))})
+				large = append(large, splunkd.Chunk{Body: tt.body(i)})
 			}
 			for _, c := range large {
 				table, err := splunkd.DecodeTable(c.Body)
@@ -282,12 +292,12 @@ func TestLargeChunksScoredAsTheyArrive(t *testing.T) {
 					small = append(small, splunkd.Chunk{Body: part.Encode()})
 				}
 			}
-			info := searchInfo(t, mode, "debug=t")
+			info := searchInfo(t, append(tt.args, "debug=t")...)
 			got, err := splunkd.Run(bitsscoreBin, info, large, splunkd.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := runSession(t, small, splunkd.Options{}, mode)
+			want := runSession(t, small, splunkd.Options{}, tt.args...)
 			rows := func(res *splunkd.Result) [][]string {
 				var all [][]string
 				for _, r := range res.Replies {
