@@ -50,6 +50,17 @@ type malformedCase struct {
 
 var goodRow = "Image,CommandLine,\"_chunked_idx\"\nC:\\x\\bitsadmin.exe,\"bitsadmin /reset\",0\n"
 
+// largeBody is a chunk of about 2.7 MB, large enough to be scored as it
+// arrives through a pipe.
+var largeBody = string(testevents.Body(12000, 21))
+
+// largeBodyWithLine is largeBody with its record n (from 0) replaced.
+func largeBodyWithLine(n int, line string) string {
+	lines := strings.SplitAfter(largeBody, "\n")
+	lines[n+1] = line
+	return strings.Join(lines, "")
+}
+
 var malformedCases = []malformedCase{
 	// Framing.
 	{name: "garbage instead of a header", send: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), want: "expected a header"},
@@ -99,6 +110,11 @@ var malformedCases = []malformedCase{
 	{name: "empty column name", getinfo: true, send: execute("Image,,x\na,b,c\n"), request: 1, want: "header has an empty column name"},
 	{name: "malformed __mv_ value", getinfo: true, send: execute("Image,\"__mv_Image\"\nx,\"$a$;b\"\n"), request: 1, want: "field Image: malformed multivalue cell"},
 	{name: "unclosed __mv_ value", getinfo: true, send: execute("CommandLine,\"__mv_CommandLine\"\nx,\"$a$;$b\"\n"), request: 1, want: "field CommandLine: malformed multivalue cell: value starting at byte 4 is never closed"},
+	// Large chunks, scored as they arrive (arrival.go): the error is the
+	// one the whole chunk gives, and a chunk cut short stops the scoring.
+	{name: "large body cut short while it is scored", getinfo: true, send: []byte(fmt.Sprintf("chunked 1.0,%d,%d\n%s%s", len(executeMeta), len(largeBody)+500, executeMeta, largeBody)), closeInput: true, request: 1, want: fmt.Sprintf("body cut short (declared %d bytes), %d arrived", len(largeBody)+500, len(largeBody))},
+	{name: "short record deep in a large chunk", getinfo: true, send: execute(largeBodyWithLine(9000, "a,b\n")), request: 1, want: "chunk 1: csv body, line 9002: record has 2 fields, the header has 6"},
+	{name: "text after a closing quote deep in a large chunk", getinfo: true, send: execute(largeBodyWithLine(7000, "\"x\"y,z,1,,,\n")), request: 1, want: "chunk 1: csv body, line 7002: unexpected 'y' after a closing quote"},
 	{name: "bad chunk after good ones", getinfo: true, send: append(append(execute(goodRow), execute(goodRow)...), execute("Image,\"_chunked_idx\"\nx\"\n")...), request: 3, want: "chunk 3: csv body, line 2: record has 1 fields"},
 }
 
