@@ -52,13 +52,23 @@ func memoryBudget(n int) int64 { return 4*int64(n) + 32<<20 }
 // and the threads' stacks.
 const memoryHeadroom = 16 << 20
 
-// executeLoop answers execute requests until the input ends.
-func (s *Session) executeLoop(scorer *parallelScorer) error {
-	if s.in.Await() == nil { // a chunk is on its way
+// executeLoop answers execute requests until the input ends, with the
+// scorer newScorer builds once a chunk is on its way.
+func (s *Session) executeLoop(newScorer func() (*parallelScorer, error)) error {
+	switch err := s.in.Await(); err {
+	case nil: // a chunk is on its way
 		if s.GrowPipes != nil {
 			s.log.printf("%s", s.GrowPipes())
 		}
 		s.out = scp.NewWriterSize(s.w, replyBufferSize)
+	case io.EOF: // a process that only answered getinfo
+		s.log.printf("end of input after 0 chunks")
+		return nil
+	}
+	// A failed read is reported by the loop, as for any chunk.
+	scorer, err := newScorer()
+	if err != nil {
+		return err
 	}
 	var msg scp.Message
 	largest := -1

@@ -157,25 +157,36 @@ func (s *Session) run() error {
 		}
 		s.log.printf("known-good list read: %d entries (the shipped ones, and the local list %q if there is one)", cfg.Detection.KnownGood.Len(), logValue(cfg.Detection.KnownGoodFile))
 	}
-	// Each worker has its own detector: a detector is not safe for
-	// concurrent use.
-	detectors := make([]detect.Detector, scoringWorkers())
-	for i := range detectors {
-		if detectors[i], err = s.NewDetector(cfg); err != nil {
-			return err
-		}
+	// One detector now, for the getinfo reply (its inputs) and so that a
+	// configuration no detector can be built from fails the getinfo. Each
+	// other worker's own (a detector is not safe for concurrent use) only
+	// once a chunk is on its way: a process Splunk starts only for getinfo
+	// builds one.
+	det, err := s.NewDetector(cfg)
+	if err != nil {
+		return err
 	}
-	det := detectors[0]
-	scorer := newParallelScorer(func() detect.Detector {
-		d := detectors[0]
-		detectors = detectors[1:]
-		return d
-	}, len(detectors))
-	if cfg.Raw {
-		if s.ExtractRaw == nil {
-			return fmt.Errorf("bitsscore: raw=t: this build of the command reads no _raw. Syntax: %s", Syntax)
+	if cfg.Raw && s.ExtractRaw == nil {
+		return fmt.Errorf("bitsscore: raw=t: this build of the command reads no _raw. Syntax: %s", Syntax)
+	}
+	newScorer := func() (*parallelScorer, error) {
+		detectors := []detect.Detector{det}
+		for len(detectors) < scoringWorkers() {
+			d, err := s.NewDetector(cfg)
+			if err != nil {
+				return nil, err
+			}
+			detectors = append(detectors, d)
 		}
-		scorer.readRaw(s.ExtractRaw)
+		scorer := newParallelScorer(func() detect.Detector {
+			d := detectors[0]
+			detectors = detectors[1:]
+			return d
+		}, len(detectors))
+		if cfg.Raw {
+			scorer.readRaw(s.ExtractRaw)
+		}
+		return scorer, nil
 	}
 	required := det.Inputs()
 	if cfg.Raw {
@@ -193,7 +204,7 @@ func (s *Session) run() error {
 		return errReported{fmt.Errorf("writing the getinfo reply: %w", err)}
 	}
 
-	return s.executeLoop(scorer)
+	return s.executeLoop(newScorer)
 }
 
 // scoringWorkers is how many cores one chunk may use. An indexer runs many
