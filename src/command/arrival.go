@@ -7,7 +7,7 @@ import (
 	"bitsscore/src/splcsv"
 )
 
-// Scoring a chunk while it arrives.
+// Splitting a chunk, while it arrives.
 //
 // splunkd writes a request into the pipe and waits for the whole reply,
 // so a large chunk takes a while to cross, and until its last byte is in
@@ -19,10 +19,11 @@ import (
 // hold up the chunk with runs it queued but had no time for. The reply is
 // the runs' replies in order, byte for byte the reply of the whole chunk.
 //
-// The runs are cut by quote parity, as the parallel split cuts them, and
-// are held to the same rule: any error, in any run, scores the whole chunk
-// again in one piece, so that replies and error messages never depend on
-// how the chunk arrived.
+// A chunk that came whole (one read, or a peer that wrote ahead) is split
+// the same way, all at once (finish). The runs are cut by quote parity, and
+// any error, in any run, scores the whole chunk again in one piece, so that
+// replies and error messages never depend on how the chunk was split or
+// arrived.
 
 // arrivalRunBytes is the length of a run: each ends at the first record
 // boundary this far past its start. A hand-off costs a wake-up, so a run
@@ -113,6 +114,20 @@ func (a *arrival) arrived(body []byte, length int) {
 	}
 }
 
+// beginWhole begins a chunk that is whole as one that arrives, and
+// reports whether it can be split.
+func (a *arrival) beginWhole(body []byte) bool {
+	if a.refused || len(body) < minParallelBody {
+		return false
+	}
+	if a.headerEnd == 0 {
+		if a.headerEnd = a.scan.Next(body, 0); a.headerEnd < 0 {
+			return false
+		}
+	}
+	return a.begin(body, len(body))
+}
+
 // begin reads the chunk's header, which has arrived, writes the reply's
 // header and starts the early worker. It reports false, and the chunk is
 // scored when whole, when the header cannot be read.
@@ -133,13 +148,12 @@ func (a *arrival) begin(body []byte, length int) bool {
 	}
 	// Room for every run the chunk can have (all but the last at least
 	// arrivalRunBytes), and a reply buffer for each, made now, so that no
-	// worker reads a slice that grows. The buffers are the arrival's own:
-	// the whole-chunk split's runs are of another length.
+	// worker reads a slice that grows.
 	maxRuns := (length-start)/arrivalRunBytes + 1
 	a.bounds = make([]int, maxRuns+1)
 	a.bounds[0], a.cuts = start, 1
-	for len(p.arrivalRuns) < maxRuns {
-		p.arrivalRuns = append(p.arrivalRuns, newReplyWriter())
+	for len(p.replies.runs) < maxRuns {
+		p.replies.runs = append(p.replies.runs, newReplyWriter())
 	}
 	a.body, a.names, a.start = body[:length:length], names, start
 	a.wake = make(chan struct{}, 1)
@@ -158,7 +172,7 @@ func (a *arrival) begin(body []byte, length int) bool {
 func (a *arrival) work(w int) {
 	p := a.p
 	defer capturePanic(&p.panics[w])
-	s, runs := p.scorers[w], p.arrivalRuns
+	s, runs := p.scorers[w], p.replies.runs
 	for p.errs[w] == nil && !a.aborted.Load() {
 		i := a.claimed.Load()
 		if i < a.published.Load() {
@@ -193,16 +207,18 @@ func (a *arrival) stop() {
 	a.p.raisePanics()
 }
 
-// finish scores body, now whole. When nothing was scored as it arrived it
-// is score's work. Otherwise the rest is cut into runs, and every worker
-// takes the runs not yet taken. It returns the reply, and how many bytes
-// of records were handed out as runs before the chunk was whole.
+// finish scores body, now whole: the rest is cut into runs, and every
+// worker takes the runs not yet taken. A chunk nothing of which was handed
+// out as it arrived is split now, whole, or scored in one piece when it is
+// too small to split (or its header cannot be read). finish returns the
+// reply, and how many bytes of records were handed out as runs before the
+// chunk was whole.
 func (a *arrival) finish(body []byte) (reply, int, error) {
-	if !a.active {
-		r, err := a.p.score(body)
+	p := a.p
+	if !a.active && !a.beginWhole(body) {
+		r, err := p.sequential(body, &p.replies)
 		return r, 0, err
 	}
-	p := a.p
 	early := a.bounds[a.cuts-1] - a.start // handed out before the chunk was whole
 	// Cut the rest into runs as the early ones were cut.
 	for {
@@ -240,6 +256,6 @@ func (a *arrival) finish(body []byte) (reply, int, error) {
 			return r, 0, err
 		}
 	}
-	p.replies.parts = append(append(p.replies.parts[:0], p.replies.header), p.arrivalRuns[:runs]...)
+	p.replies.parts = append(append(p.replies.parts[:0], p.replies.header), p.replies.runs[:runs]...)
 	return p.replies.parts, early, nil
 }

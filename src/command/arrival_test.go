@@ -290,7 +290,7 @@ func TestArrivalReplyBuffersStayNearOneReply(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := held(p.arrivalRuns); got > one*3/2 {
+	if got := held(p.replies.runs); got > one*3/2 {
 		t.Errorf("after 12 chunks the runs' reply buffers hold %d bytes, %.1f times one sequential reply's %d", got, float64(got)/float64(one), one)
 	}
 }

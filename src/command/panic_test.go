@@ -129,8 +129,8 @@ func TestPanicBecomesErrorReply(t *testing.T) {
 			body:        bodyWithBomb(events, events-10),
 			want:        "bitsscore: internal error: BOOM in a worker",
 			getinfoOK:   true,
-			// Only a goroutine the parallel scorer started says so.
-			stackHas: "created by bitsscore/src/command.(*parallelScorer).score",
+			// Only a goroutine the split started says so.
+			stackHas: "created by bitsscore/src/command.(*arrival).begin",
 		},
 		{
 			name:        "building the detector",

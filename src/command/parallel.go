@@ -3,11 +3,9 @@ package command
 import (
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 
 	"bitsscore/src/detect"
-	"bitsscore/src/splcsv"
 )
 
 // minParallelBody is the smallest body worth splitting: below it, starting
@@ -17,10 +15,12 @@ const minParallelBody = 1 << 20
 // A parallelScorer scores a large chunk on several cores: it splits the
 // records into runs at record boundaries and scores each run with its own
 // detector (detectors are not safe for concurrent use). The reply is the
-// runs' replies in order, so records keep their order.
+// runs' replies in order, so records keep their order. The split is the
+// arrival's (arrival.go): a chunk that came whole is cut as one that is
+// still arriving would be, all at once.
 //
 // Splitting must never change an answer. Boundaries come from quote
-// parity (splcsv.RecordBoundary); a wrong one, possible only in malformed
+// parity (splcsv.BoundaryScan); a wrong one, possible only in malformed
 // CSV, makes the run before it fail to parse. On any error the chunk is
 // scored again in one piece, so errors read exactly as they would without
 // the split.
@@ -34,32 +34,20 @@ type parallelScorer struct {
 	// encodedShare is the most bytes a reply has encoded per KiB of its
 	// request in this session (see reserve).
 	encodedShare atomic.Int64
-	// arriving is the chunk being scored as it arrives (arrival.go), and
-	// arrivalRuns the reply buffers of its runs.
-	arriving    arrival
-	arrivalRuns []*replyWriter
+	// arriving is the chunk being scored, split (arrival.go).
+	arriving arrival
 }
 
 // replyBuffers are the reply buffers. header holds a split chunk's reply
 // header, and runs[i] the reply to its run i, whichever worker scores it:
-// each buffer is sized by the runs it has held, so memory settles and
-// stays there however the runs fall to the workers. single is the buffer
-// of a chunk scored in one piece.
+// runs are of one length (arrivalRunBytes), so each buffer settles at
+// about one run's reply and stays there however the runs fall to the
+// workers. single is the buffer of a chunk scored in one piece.
 type replyBuffers struct {
 	header, single *replyWriter
 	runs           []*replyWriter
 	parts          reply
 }
-
-// A chunk is cut into runsPerWorker runs per worker, each at least
-// minRunBytes, which workers take in turn. With one run per worker, a
-// worker that lost its core for a moment (to the reader, or to splunkd on
-// the same machine) would hold up the chunk while the others sat idle;
-// small runs let the others take up the slack.
-const (
-	runsPerWorker = 8
-	minRunBytes   = 128 << 10
-)
 
 // A runPanic is a panic recovered in one run of a parallel scoring, with
 // the stack where it happened, carried to the session's goroutine.
@@ -96,86 +84,12 @@ func (p *parallelScorer) readRaw(extract RawExtractor) {
 	}
 }
 
-// score returns the reply to body, in parts to be sent in order. It
-// shares body's bytes and the scorer's reply buffers, and stays valid
+// score returns the reply to body, whole, in parts to be sent in order.
+// It shares body's bytes and the scorer's reply buffers, and stays valid
 // until the next call.
 func (p *parallelScorer) score(body []byte) (reply, error) {
-	set := &p.replies
-	if len(p.scorers) == 1 || len(body) < minParallelBody {
-		return p.sequential(body, set)
-	}
-	header, names, start, err := p.scorers[0].readHeader(body)
-	if err != nil || header == nil {
-		return p.sequential(body, set)
-	}
-	p.scorers[0].scoreHeaderInto(set.header, header, names)
-	for _, s := range p.scorers[1:] {
-		s.locate(names)
-	}
-	return p.scoreRest(body, start, names, 0)
-}
-
-// scoreRest scores the records of body from offset from, a record's start
-// after a header laid out with names, in runs on every worker, into the
-// reply buffers from set.runs[firstRun] on; the runs before firstRun
-// (scored as the chunk arrived) and set.header are already written. Any
-// error scores the whole chunk again in one piece.
-func (p *parallelScorer) scoreRest(body []byte, from int, names []string, firstRun int) (reply, error) {
-	set := &p.replies
-	// Cut [from, len) into runs of about equal size.
-	want := min(len(p.scorers)*runsPerWorker, max((len(body)-from)/minRunBytes, 2))
-	cuts := []int{from}
-	for i := 1; i < want; i++ {
-		at := max(from+(len(body)-from)*i/want, cuts[len(cuts)-1])
-		b := splcsv.RecordBoundary(body, cuts[len(cuts)-1], at)
-		if b < 0 || b >= len(body) {
-			break
-		}
-		cuts = append(cuts, b)
-	}
-	if from < len(body) {
-		cuts = append(cuts, len(body))
-	}
-	runs := len(cuts) - 1
-	if firstRun == 0 && runs < 2 {
-		return p.sequential(body, set)
-	}
-	for len(set.runs) < firstRun+runs {
-		set.runs = append(set.runs, newReplyWriter())
-	}
-	for w := range p.scorers {
-		p.errs[w] = nil
-	}
-	var next atomic.Int64
-	work := func(w int) {
-		defer capturePanic(&p.panics[w])
-		s := p.scorers[w]
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= runs || p.errs[w] != nil {
-				return
-			}
-			p.errs[w] = p.scoreRun(s, set.runs[firstRun+i], body[cuts[i]:cuts[i+1]], names)
-		}
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < min(len(p.scorers), runs); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work(w)
-		}()
-	}
-	work(0)
-	wg.Wait()
-	p.raisePanics()
-	for _, err := range p.errs {
-		if err != nil {
-			return p.sequential(body, set)
-		}
-	}
-	set.parts = append(append(set.parts[:0], set.header), set.runs[:firstRun+runs]...)
-	return set.parts, nil
+	r, _, err := p.beginArrival().finish(body)
+	return r, err
 }
 
 // scoreRun scores one run with s into w.
