@@ -280,11 +280,18 @@ func indexCommaOrNewline(b []byte) int {
 	return -1
 }
 
-// A BoundaryScan finds record boundaries, by the quote parity
-// RecordBoundary uses, in a body that grows as it arrives: it looks at each
-// byte once, however the body is cut into arrivals, so that searching a
-// body read a byte at a time costs what searching it whole does. The zero
-// value starts at offset 0, outside quotes.
+// A BoundaryScan finds record boundaries by quote parity, in a body that
+// may grow as it arrives: a "\n" ends a record when an even number of
+// quotes precede it since the record the scan started at, as quoted fields
+// open and close with one quote and escape with two. It looks at each byte
+// once, however the body is cut into arrivals, so that searching a body
+// read a byte at a time costs what searching it whole does. The zero value
+// starts at offset 0, outside quotes.
+//
+// Parity is exact for well-formed CSV. A stray quote in an unquoted field
+// (which Reader tolerates) can mislead it; a caller that splits a body at
+// a boundary must check that the part before it parses cleanly, which it
+// does exactly when the boundary is real.
 type BoundaryScan struct {
 	pos      int  // the bytes before pos are accounted for
 	inQuotes bool // quote parity at pos
@@ -312,30 +319,6 @@ func (s *BoundaryScan) Next(body []byte, from int) int {
 			if !s.inQuotes {
 				s.pos++
 				return s.pos
-			}
-		}
-	}
-	return -1
-}
-
-// RecordBoundary returns the offset of the first record start at or after
-// from, found by quote parity: a "\n" ends a record when an even number of
-// quotes precede it, since quoted fields open and close with one quote and
-// escape with two. It returns -1 when there is none.
-//
-// Parity is exact for well-formed CSV. A stray quote in an unquoted field
-// (which Reader tolerates) can mislead it; a caller that splits a body here
-// must check that the part before the boundary parses cleanly, which it
-// does exactly when the boundary is real.
-func RecordBoundary(body []byte, start, from int) int {
-	inQuotes := bytes.Count(body[start:from], []byte{'"'})%2 == 1
-	for i := from; i < len(body); i++ {
-		switch body[i] {
-		case '"':
-			inQuotes = !inQuotes
-		case '\n':
-			if !inQuotes {
-				return i + 1
 			}
 		}
 	}

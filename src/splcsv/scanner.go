@@ -12,7 +12,7 @@ var ErrTooLarge = errors.New("record too large")
 
 // A Scanner splits a CSV stream into records without decoding them, so a
 // file of any size can be passed on a record at a time: a record ends at a
-// line end outside quotes, found by quote parity as RecordBoundary finds
+// line end outside quotes, found by quote parity as BoundaryScan finds
 // it. Each record is then read in place by a Reader (ResetRecords).
 type Scanner struct {
 	r    *bufio.Reader
