@@ -9,12 +9,7 @@ import (
 )
 
 func TestGrowPipe(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	r, w := newPipe(t)
 	before, err := Size(w)
 	if err != nil {
 		t.Fatal(err)
@@ -68,12 +63,7 @@ func TestGrowRefusesWhatIsNotAPipe(t *testing.T) {
 }
 
 func TestGrowRefusesSizesOutOfRange(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	r, _ := newPipe(t)
 	before, err := Size(r)
 	if err != nil {
 		t.Fatal(err)
@@ -93,4 +83,18 @@ func TestGrowRefusesSizesOutOfRange(t *testing.T) {
 			t.Errorf("after Grow to %d the pipe holds %d bytes, want %d", size, now, before)
 		}
 	}
+}
+
+// newPipe returns a new pipe's ends, closed when the test ends.
+func newPipe(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.Close()
+		w.Close()
+	})
+	return r, w
 }
